@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs (from Debian's packages) and starts RabbitMQ and PostgreSQL on this machine, idempotently,
+# and creates the database, user and broker account Aventora uses. Safe to run again and again.
+# Where a Docker engine is present, `docker compose up` is the other way (see README).
+set -euo pipefail
+
+PG_USER="${AVENTORA_PG_USER:-aventora}"
+PG_PASSWORD="${AVENTORA_PG_PASSWORD:-aventora}"
+PG_DB="${AVENTORA_PG_DB:-aventora}"
+MQ_USER="${AVENTORA_MQ_USER:-aventora}"
+MQ_PASSWORD="${AVENTORA_MQ_PASSWORD:-aventora}"
+MQ_VHOST="${AVENTORA_MQ_VHOST:-aventora}"
+
+log() { printf '[infra] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need=()
+command -v rabbitmq-server >/dev/null 2>&1 || need+=(rabbitmq-server)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+if [ "${AVENTORA_WITH_IMAP:-0}" = "1" ] && ! command -v dovecot >/dev/null 2>&1; then need+=(dovecot-imapd); fi
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]} from Debian's packages"
+  as_root apt-get update -qq
+  # policy-rc.d may forbid starting services from the package scripts; we start them ourselves below.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+pg_version=$(ls /usr/lib/postgresql | sort -V | tail -n1)
+if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$pg_version main"; then
+  log "creating PostgreSQL $pg_version cluster"
+  as_root pg_createcluster "$pg_version" main >/dev/null
+fi
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $4}' | grep -q online; then
+  log "starting PostgreSQL $pg_version"
+  as_root pg_ctlcluster "$pg_version" main start
+fi
+for _ in $(seq 1 30); do as_root su postgres -c "pg_isready -q" && break; sleep 1; done
+psql_su() { as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qtA -c \"$1\""; }
+if [ "$(psql_su "SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'")" != "1" ]; then
+  log "creating PostgreSQL role $PG_USER"
+  psql_su "CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'"
+fi
+if [ "$(psql_su "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")" != "1" ]; then
+  log "creating database $PG_DB"
+  psql_su "CREATE DATABASE $PG_DB OWNER $PG_USER"
+fi
+
+# --- RabbitMQ ---------------------------------------------------------------------------------
+if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
+  log "starting RabbitMQ"
+  as_root rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
+  as_root rabbitmq-server -detached >/dev/null 2>&1 || true
+fi
+# -detached returns before the node answers: wait for it to come up, then for its apps to boot.
+for _ in $(seq 1 90); do as_root rabbitmqctl -q ping >/dev/null 2>&1 && break; sleep 1; done
+as_root rabbitmqctl -q await_startup --timeout 120 >/dev/null
+as_root rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+if ! as_root rabbitmqctl -q list_users | awk '{print $1}' | grep -qx "$MQ_USER"; then
+  log "creating RabbitMQ user $MQ_USER"
+  as_root rabbitmqctl -q add_user "$MQ_USER" "$MQ_PASSWORD" >/dev/null
+  as_root rabbitmqctl -q set_user_tags "$MQ_USER" administrator >/dev/null
+fi
+if ! as_root rabbitmqctl -q list_vhosts | grep -qx "$MQ_VHOST"; then
+  as_root rabbitmqctl -q add_vhost "$MQ_VHOST" >/dev/null
+fi
+as_root rabbitmqctl -q set_permissions -p "$MQ_VHOST" "$MQ_USER" '.*' '.*' '.*' >/dev/null
+for _ in $(seq 1 60); do curl -fsS -u "$MQ_USER:$MQ_PASSWORD" http://localhost:15672/api/overview >/dev/null 2>&1 && break; sleep 1; done
+
+log "PostgreSQL: Host=localhost;Port=5432;Database=$PG_DB;Username=$PG_USER"
+log "RabbitMQ:   amqp://$MQ_USER@localhost:5672/$MQ_VHOST (management on http://localhost:15672)"
