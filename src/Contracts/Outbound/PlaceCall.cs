@@ -1,0 +1,13 @@
+namespace Aventora.Contracts.Outbound;
+
+/// <summary>Command to Voice.Worker: place the call of a request (<c>phone</c> or <c>wvoice</c>). Carries no secret.</summary>
+public sealed record PlaceCall
+{
+    public required Guid RequestId { get; init; }
+    public string? DomainName { get; init; }
+    public required string Channel { get; init; }
+    public required string PhoneNumber { get; init; }
+    public required string Type { get; init; }
+    public required string Instruction { get; init; }
+    public string? Name { get; init; }
+}

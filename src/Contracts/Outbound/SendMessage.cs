@@ -1,0 +1,15 @@
+namespace Aventora.Contracts.Outbound;
+
+/// <summary>Command to Messaging.Worker: send the opening message of a request (<c>sms</c> or <c>wmsg</c>). Carries no secret.</summary>
+public sealed record SendMessage
+{
+    public required Guid RequestId { get; init; }
+    public string? DomainName { get; init; }
+    public required string Channel { get; init; }
+    public required string PhoneNumber { get; init; }
+    public required string Type { get; init; }
+    public required string Instruction { get; init; }
+    public string? Name { get; init; }
+    public string? ContentSid { get; init; }
+    public string? ContentVariables { get; init; }
+}

@@ -1,0 +1,16 @@
+namespace Aventora.Contracts.Voice;
+
+/// <summary>Ingress asks Voice.Worker what to say next on a call: Twilio is waiting for TwiML.</summary>
+public sealed record GetCallTwiml
+{
+    public required Guid RequestId { get; init; }
+    public required string CallSid { get; init; }
+    /// <summary>What the person said (Twilio's SpeechResult), absent on the call's first fetch.</summary>
+    public string? SpeechResult { get; init; }
+}
+
+/// <summary>Voice.Worker's answer: the TwiML document to give Twilio.</summary>
+public sealed record CallTwiml
+{
+    public required string Twiml { get; init; }
+}

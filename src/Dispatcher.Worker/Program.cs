@@ -1,0 +1,19 @@
+using Aventora.Dispatcher.Worker.Routing;
+using Aventora.Domains;
+using Aventora.ServiceDefaults;
+
+// Dispatcher.Worker: decides. Consumes OutboundRequested; sends SendMessage (sms, wmsg) or PlaceCall (phone, wvoice).
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("Dispatcher.Worker", bus =>
+{
+    bus.AddConsumer<OutboundRequestedConsumer>();
+    bus.AddDomainCacheInvalidation();
+});
+builder.Services.AddDomainMetadata(builder.Configuration);
+
+var app = builder.Build();
+app.MapServiceDefaults();
+await app.RunAsync();
+
+/// <summary>Lets tests host this service in-process.</summary>
+public sealed partial class DispatcherWorkerEntryPoint;

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Aventora.Contracts.Domains;
+using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Publishing;
+using Aventora.Persistence.Domains;
+
+namespace Aventora.Ingress.Api.Admin;
+
+public sealed record DomainBody(string? DomainName, JsonObject? TechnicalJson);
+public sealed record ApiKeyBody(string? Label);
+
+/// <summary>
+/// Aventora's own domain administration (the embedded metadata source), for the admin key only. Auth tokens are write-only:
+/// every answer shows them masked. Each change tells every process to drop its cached copy.
+/// </summary>
+public static partial class DomainAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapDomainAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin/domains").RequireAuthorization(ApiKeyAuthentication.AdminOnly);
+        admin.MapPost("/", CreateAsync);
+        admin.MapGet("/", ListAsync);
+        admin.MapGet("/{name}", GetAsync);
+        admin.MapPut("/{name}", UpdateAsync);
+        admin.MapDelete("/{name}", DeleteAsync);
+        admin.MapPost("/{name}/api-keys", CreateKeyAsync);
+        admin.MapGet("/{name}/api-keys", ListKeysAsync);
+        admin.MapDelete("/{name}/api-keys/{id:guid}", RevokeKeyAsync);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    {
+        var name = body.DomainName?.Trim().ToLowerInvariant();
+        var errors = new List<string>();
+        if (name is null || !DomainName().IsMatch(name)) errors.Add("domain_name is required: lower-case letters, digits, '.', '_' and '-' (at most 200).");
+        var technical = TechnicalJson.Merge(new Dictionary<string, string?>(), body.TechnicalJson ?? [], errors);
+        if (errors.Count > 0) return Invalid(errors);
+        if (!await domains.TryCreateAsync(name!, JsonSerializer.Serialize(technical), ct))
+            return Results.Problem(statusCode: 409, title: $"Domain '{name}' already exists.");
+        await Announce(publisher, name!, ct);
+        return Results.Created($"/admin/domains/{name}", View((await domains.FindAsync(name!, ct))!));
+    }
+
+    private static async Task<IResult> ListAsync(DomainRepository domains, CancellationToken ct) =>
+        Results.Ok((await domains.ListAsync(ct)).Select(View));
+
+    private static async Task<IResult> GetAsync(string name, DomainRepository domains, CancellationToken ct) =>
+        await domains.FindAsync(name.ToLowerInvariant(), ct) is { } row ? Results.Ok(View(row)) : NotFound(name);
+
+    private static async Task<IResult> UpdateAsync(string name, DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (await domains.FindAsync(name, ct) is not { } row) return NotFound(name);
+        var errors = new List<string>();
+        var technical = TechnicalJson.Merge(Read(row), body.TechnicalJson ?? [], errors);
+        if (errors.Count > 0) return Invalid(errors);
+        await domains.UpdateAsync(name, JsonSerializer.Serialize(technical), ct);
+        await Announce(publisher, name, ct);
+        return Results.Ok(View((await domains.FindAsync(name, ct))!));
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (!await domains.DeleteAsync(name, ct)) return NotFound(name);
+        await Announce(publisher, name, ct);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> CreateKeyAsync(string name, ApiKeyBody? body, DomainRepository domains, ApiKeyRepository keys, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (await domains.FindAsync(name, ct) is null) return NotFound(name);
+        var key = ApiKeys.NewKey();
+        var id = Guid.NewGuid();
+        await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), body?.Label, ct);
+        // The only time the key is ever shown.
+        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new { id, domain_name = name, api_key = key, key_prefix = ApiKeys.Prefix(key), label = body?.Label });
+    }
+
+    private static async Task<IResult> ListKeysAsync(string name, ApiKeyRepository keys, CancellationToken ct) =>
+        Results.Ok(await keys.ListAsync(name.ToLowerInvariant(), ct));
+
+    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, CancellationToken ct) =>
+        await keys.RevokeAsync(name.ToLowerInvariant(), id, ct) ? Results.NoContent()
+            : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+
+    private static Task Announce(ConfirmedPublisher publisher, string name, CancellationToken ct) =>
+        // If the broker is away the change still stands; cached copies then expire on their own within DomainMetadata:CacheFor.
+        publisher.TryPublishAsync(new DomainChanged { DomainName = name, ChangedAt = DateTimeOffset.UtcNow }, ct);
+
+    private static Dictionary<string, string?> Read(DomainRow row) => JsonSerializer.Deserialize<Dictionary<string, string?>>(row.TechnicalJson) ?? [];
+
+    private static object View(DomainRow row) => new
+    {
+        domain_name = row.Name,
+        technical_json = TechnicalJson.MaskSecrets(Read(row)),
+        created_at = row.CreatedAt,
+        updated_at = row.UpdatedAt,
+    };
+
+    private static IResult NotFound(string name) => Results.Problem(statusCode: 404, title: $"Domain '{name}' does not exist.");
+
+    private static IResult Invalid(List<string> errors) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["technical_json"] = errors.ToArray() }, title: "The domain has invalid fields.");
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,199}$")] private static partial Regex DomainName();
+}

@@ -1,0 +1,105 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Aventora.Persistence.Domains;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Aventora.Ingress.Api.Auth;
+
+/// <summary>Binds the <c>Admin</c> section: the admin API key (a secret, never logged).</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "Admin";
+
+    [Required(ErrorMessage = "Admin:ApiKey is required: the key that admin endpoints ask for.")]
+    [MinLength(16, ErrorMessage = "Admin:ApiKey must be at least 16 characters long.")]
+    public string ApiKey { get; set; } = "";
+}
+
+/// <summary>Who is calling: the admin, or one domain through one of its keys.</summary>
+public sealed record Caller(bool IsAdmin, string? DomainName)
+{
+    public const string DomainClaim = "aventora:domain";
+
+    public static Caller From(ClaimsPrincipal user) =>
+        new(user.IsInRole(ApiKeyAuthentication.AdminRole), user.FindFirstValue(DomainClaim));
+
+    public bool MayActFor(string? domainName) =>
+        IsAdmin || (domainName is not null && string.Equals(DomainName, domainName, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// API keys in <c>X-Api-Key</c> (or <c>Authorization: Bearer</c>). The admin key comes from configuration; domain keys
+/// are stored as SHA-256 hashes and looked up per request. A missing or unknown key is 401; a key acting beyond its domain, 403.
+/// </summary>
+public sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IOptions<AdminOptions> admin, ApiKeyRepository apiKeys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string Scheme = "ApiKey";
+    public const string AdminRole = "admin";
+    public const string AnyCaller = "any-caller";
+    public const string AdminOnly = "admin-only";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = Request.Headers["X-Api-Key"].FirstOrDefault();
+        if (string.IsNullOrEmpty(key) && Request.Headers.Authorization.FirstOrDefault() is { } authorization
+            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            key = authorization["Bearer ".Length..].Trim();
+        }
+        if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
+
+        if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(admin.Value.ApiKey)))
+            return Success(new Claim(ClaimTypes.Role, AdminRole));
+
+        var domain = await apiKeys.FindDomainOfActiveKeyAsync(ApiKeys.Hash(key), Context.RequestAborted);
+        return domain is null
+            ? AuthenticateResult.Fail("The API key is not known or has been revoked.")
+            : Success(new Claim(Caller.DomainClaim, domain));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 401;
+        await Results.Problem(statusCode: 401, title: "A valid API key is required in the X-Api-Key header.").ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 403;
+        await Results.Problem(statusCode: 403, title: "This API key may not use this endpoint.").ExecuteAsync(Context);
+    }
+
+    private AuthenticateResult Success(Claim claim) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([claim], Scheme)), Scheme));
+}
+
+/// <summary>Domain API keys: <c>av_</c> + 40 random characters; only the SHA-256 of a key is stored.</summary>
+public static class ApiKeys
+{
+    public static string NewKey() => "av_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
+    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    public static string Prefix(string key) => key[..Math.Min(key.Length, 10)];
+}
+
+public static class ApiKeyAuthenticationExtensions
+{
+    public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddAuthentication(ApiKeyAuthentication.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyAuthentication.AnyCaller, policy => policy.RequireAuthenticatedUser())
+            .AddPolicy(ApiKeyAuthentication.AdminOnly, policy => policy.RequireRole(ApiKeyAuthentication.AdminRole));
+        return services;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Aventora.Domains;
+using Aventora.Ingress.Api.Admin;
+using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Publishing;
+using Aventora.Ingress.Api.Requests;
+using Aventora.Ingress.Api.Voice;
+using Aventora.ServiceDefaults;
+
+// Ingress.Api: validates, authenticates, publishes and answers. It never calls Twilio and holds no conversation.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("Ingress.Api", bus =>
+{
+    bus.AddDomainCacheInvalidation();
+    bus.AddRequestClient<Aventora.Contracts.Voice.GetCallTwiml>();
+});
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+builder.Services.AddProblemDetails();
+builder.Services.AddApiKeyAuthentication(builder.Configuration);
+builder.Services.AddDomainMetadata(builder.Configuration);
+builder.Services.AddSingleton<ConfirmedPublisher>();
+builder.Services.AddVoiceTwiml(builder.Configuration);
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapServiceDefaults();
+app.MapStartEndpoints();          // POST /start, GET /requests/{id}
+app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
+app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
+await app.RunAsync();
+
+/// <summary>Lets tests host this service in-process.</summary>
+public sealed partial class IngressApiEntryPoint;

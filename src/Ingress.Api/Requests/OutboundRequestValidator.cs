@@ -1,0 +1,84 @@
+using System.Net.Mail;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Aventora.Contracts;
+
+namespace Aventora.Ingress.Api.Requests;
+
+/// <summary>A request that passed every check: what the producers publish.</summary>
+public sealed record ValidRequest(
+    PhoneNumber PhoneNumber, string Channel, string Type, string Instruction, string? DomainName,
+    string? Name, string? Email, string? ContentSid, string? ContentVariables);
+
+/// <summary>The one set of rules for a request, whether it came from the API, a CSV row or a mail.</summary>
+public static partial class OutboundRequestValidator
+{
+    public const int MaxTypeLength = 100;
+    public const int MaxInstructionLength = 2000;
+    public const int MaxNameLength = 200;
+    public const int MaxEmailLength = 320;
+
+    /// <summary>Validates every field; <paramref name="errors"/> names each bad field (snake_case) with its reasons.</summary>
+    public static bool TryValidate(StartRequest request, out ValidRequest? valid, out Dictionary<string, string[]> errors)
+    {
+        var found = new Dictionary<string, List<string>>();
+        void Add(string field, string message) => (found.TryGetValue(field, out var list) ? list : found[field] = []).Add(message);
+
+        PhoneNumber.TryParse(request.PhoneNumber, out var phone, out var phoneError);
+        if (phone is null) Add("phone_number", $"phone_number {phoneError}.");
+
+        var channel = request.Channel?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(channel)) Add("channel", $"channel is required: one of {string.Join(", ", Channels.ValidChannels)}.");
+        else if (!Channels.ValidChannels.Contains(channel))
+            Add("channel", $"channel '{request.Channel}' is not valid: use one of {string.Join(", ", Channels.ValidChannels)}.");
+
+        var type = request.Type?.Trim();
+        if (string.IsNullOrEmpty(type)) Add("type", "type is required (e.g. informational, appointment_booking).");
+        else if (type.Length > MaxTypeLength) Add("type", $"type is longer than {MaxTypeLength} characters.");
+        else if (!TypePattern().IsMatch(type)) Add("type", $"type '{type}' may hold only letters, digits, '_' and '-'.");
+
+        var instruction = request.Instruction?.Trim();
+        if (string.IsNullOrEmpty(instruction)) Add("instruction", "instruction is required.");
+        else if (instruction.Length > MaxInstructionLength) Add("instruction", $"instruction is longer than {MaxInstructionLength} characters.");
+
+        var domain = Blank(request.DomainName)?.ToLowerInvariant();
+        if (domain is not null && !DomainPattern().IsMatch(domain))
+            Add("domain_name", $"domain_name '{request.DomainName}' may hold only letters, digits, '.', '_' and '-' (at most 200).");
+        else if (domain is null && channel is Channels.WhatsAppMessage or Channels.WhatsAppVoice)
+            Add("domain_name", $"domain_name is required for channel '{channel}': WhatsApp credentials come from the domain.");
+
+        var name = Blank(request.Name);
+        if (name is { Length: > MaxNameLength }) Add("name", $"name is longer than {MaxNameLength} characters.");
+
+        var email = Blank(request.Email);
+        if (email is not null && (email.Length > MaxEmailLength || !MailAddress.TryCreate(email, out _)))
+            Add("email", $"email '{email}' is not an email address.");
+
+        var contentSid = Blank(request.ContentSid);
+        if (contentSid is not null && !ContentSidPattern().IsMatch(contentSid))
+            Add("content_sid", $"content_sid '{contentSid}' is not a Twilio content template SID (HX and 32 hex digits).");
+        var contentVariables = Blank(request.ContentVariables);
+        if (contentVariables is not null && !IsJsonObject(contentVariables))
+            Add("content_variables", "content_variables must be a JSON object such as {\"1\":\"Jane\"}.");
+        else if (contentVariables is not null && contentSid is null)
+            Add("content_variables", "content_variables needs content_sid.");
+
+        errors = found.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+        valid = errors.Count == 0
+            ? new ValidRequest(phone!, channel!, type!, instruction!, domain, name, email, contentSid, contentVariables)
+            : null;
+        return valid is not null;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static bool IsJsonObject(string text)
+    {
+        try { using var doc = JsonDocument.Parse(text); return doc.RootElement.ValueKind == JsonValueKind.Object; }
+        catch (JsonException) { return false; }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")] private static partial Regex TypePattern();
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,199}$")] private static partial Regex DomainPattern();
+    [GeneratedRegex("^HX[0-9a-fA-F]{32}$")] private static partial Regex ContentSidPattern();
+}

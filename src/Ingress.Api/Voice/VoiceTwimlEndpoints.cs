@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using Aventora.Contracts.Voice;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Aventora.Ingress.Api.Voice;
+
+/// <summary>Binds the <c>VoiceTwiml</c> section: how long Twilio's fetch waits on Voice.Worker before the fallback is spoken.</summary>
+public sealed class VoiceTwimlOptions
+{
+    public const string Section = "VoiceTwiml";
+
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:00:14", ErrorMessage = "VoiceTwiml:WorkerTimeout must be between 200 ms and 14 s (Twilio waits 15 s).")]
+    public TimeSpan WorkerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public string FallbackMessage { get; set; } = "We are sorry, we cannot continue this call right now. We will get back to you. Goodbye.";
+}
+
+/// <summary>
+/// Twilio fetches a call's TwiML here; Voice.Worker writes it (request/response on the bus). When the worker is slow or away,
+/// Twilio still gets a polite goodbye instead of an error tone.
+/// </summary>
+public static class VoiceTwimlEndpoints
+{
+    public static IServiceCollection AddVoiceTwiml(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<VoiceTwimlOptions>().Bind(configuration.GetSection(VoiceTwimlOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapVoiceTwimlEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/voice/twiml/{requestId:guid}", TwimlAsync).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<IResult> TwimlAsync(
+        Guid requestId, HttpRequest request, IRequestClient<GetCallTwiml> voiceWorker, IOptions<VoiceTwimlOptions> options,
+        ILogger<VoiceTwimlOptions> logger, CancellationToken cancellationToken)
+    {
+        var form = await request.ReadFormAsync(cancellationToken);
+        var ask = new GetCallTwiml
+        {
+            RequestId = requestId,
+            CallSid = form["CallSid"].ToString(),
+            SpeechResult = form.TryGetValue("SpeechResult", out var speech) ? speech.ToString() : null,
+        };
+        try
+        {
+            var answer = await voiceWorker.GetResponse<CallTwiml>(ask, cancellationToken, RequestTimeout.After(ms: (int)options.Value.WorkerTimeout.TotalMilliseconds));
+            return Results.Text(answer.Message.Twiml, "text/xml");
+        }
+        catch (Exception e) when (e is RequestTimeoutException or RequestFaultException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Voice.Worker did not answer for call {CallSid} of request {RequestId} ({Reason}); speaking the fallback",
+                ask.CallSid, requestId, e.GetType().Name);
+            return Results.Text(Twiml.SayAndHangUp(options.Value.FallbackMessage), "text/xml");
+        }
+    }
+}
+
+internal static class Twiml
+{
+    public static string SayAndHangUp(string text) =>
+        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{System.Security.SecurityElement.Escape(text)}</Say><Hangup/></Response>";
+}

@@ -1,0 +1,23 @@
+using Aventora.Conversations.Assistant;
+using Aventora.Domains;
+using Aventora.Messaging.Worker.Messaging;
+using Aventora.ServiceDefaults;
+using Aventora.TwilioGateway;
+
+// Messaging.Worker: sends sms and wmsg through the domain's Twilio account.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("Messaging.Worker", bus =>
+{
+    bus.AddConsumer<SendMessageConsumer>();
+    bus.AddDomainCacheInvalidation();
+});
+builder.Services.AddDomainMetadata(builder.Configuration);
+builder.Services.AddTwilioGateway(builder.Configuration);
+builder.Services.AddSingleton<IAssistant, ScriptedAssistant>();
+
+var app = builder.Build();
+app.MapServiceDefaults();
+await app.RunAsync();
+
+/// <summary>Lets tests host this service in-process.</summary>
+public sealed partial class MessagingWorkerEntryPoint;

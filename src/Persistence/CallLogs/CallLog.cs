@@ -1,0 +1,31 @@
+namespace Aventora.Persistence.CallLogs;
+
+/// <summary>One request's row in <c>call_logs</c>: what was asked and how far it has got.</summary>
+public sealed record CallLog
+{
+    public required Guid Id { get; init; }
+    public string? DomainName { get; init; }
+    public required string Channel { get; init; }
+    public required string PhoneNumber { get; init; }
+    public required string Type { get; init; }
+    public required string Instruction { get; init; }
+    public string? Name { get; init; }
+    public string? Email { get; init; }
+    public required string Source { get; init; }
+    public required string Status { get; init; }
+    public string? TwilioSid { get; init; }
+    public string? TwilioStatus { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorMessage { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>Aventora's own lifecycle states; Twilio's statuses (queued, sent, delivered, ringing, ...) follow them.</summary>
+public static class CallLogStatus
+{
+    public const string Received = "received";
+    public const string Routed = "routed";
+    public const string Sending = "sending";
+    public const string Failed = "failed";
+}

@@ -1,0 +1,52 @@
+using Dapper;
+using Npgsql;
+
+namespace Aventora.Persistence.Domains;
+
+public sealed record DomainRow(string Name, string TechnicalJson, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>The <c>domains</c> table: each domain's metadata.</summary>
+public sealed class DomainRepository(NpgsqlDataSource dataSource)
+{
+    public async Task<DomainRow?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DomainRow>(new CommandDefinition(
+            "SELECT name, technical_json::text AS technical_json, created_at, updated_at FROM domains WHERE name = @name",
+            new { name }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<DomainRow>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DomainRow>(new CommandDefinition(
+            "SELECT name, technical_json::text AS technical_json, created_at, updated_at FROM domains ORDER BY name",
+            cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Creates the domain; false when the name is taken.</summary>
+    public async Task<bool> TryCreateAsync(string name, string technicalJson, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO domains (name, technical_json) VALUES (@name, @technicalJson::jsonb) ON CONFLICT (name) DO NOTHING",
+            new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Replaces the metadata; false when there is no such domain.</summary>
+    public async Task<bool> UpdateAsync(string name, string technicalJson, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE domains SET technical_json = @technicalJson::jsonb, updated_at = now() WHERE name = @name",
+            new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM domains WHERE name = @name", new { name }, cancellationToken: cancellationToken)) == 1;
+    }
+}

@@ -1,0 +1,29 @@
+using Aventora.Persistence.CallLogs;
+using Aventora.Persistence.Domains;
+using Aventora.Persistence.Migrations;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Aventora.Persistence;
+
+public static class PersistenceExtensions
+{
+    /// <summary>One Npgsql data source for the process, the migrator and the repositories.</summary>
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        services.AddOptions<PostgresOptions>()
+            .Bind(configuration.GetSection(PostgresOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<CallLogRepository>();
+        services.AddSingleton<DomainRepository>();
+        services.AddSingleton<ApiKeyRepository>();
+        return services;
+    }
+}

@@ -1,0 +1,90 @@
+using Aventora.Persistence;
+using Aventora.Persistence.Migrations;
+using Aventora.ServiceDefaults.Logging;
+using Aventora.ServiceDefaults.Messaging;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Serilog;
+
+namespace Aventora.ServiceDefaults;
+
+/// <summary>What every Aventora host does the same way, called once from each Program.cs.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Serilog, PostgreSQL with migrations at startup, MassTransit on RabbitMQ, health checks, validated options.</summary>
+    public static WebApplicationBuilder AddServiceDefaults(
+        this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configureBus = null)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Service", serviceName)
+            .WriteTo.Console(outputTemplate:
+                "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {RequestId} {SourceContext}: {Message:lj}{NewLine}{Exception}"),
+            preserveStaticLogger: true);
+
+        builder.Services.AddPersistence(builder.Configuration);
+        // Registered before the bus so the schema is in place before any consumer starts.
+        builder.Services.AddHostedService<MigrateAtStartup>();
+
+        builder.Services.AddOptions<IngressOptions>()
+            .Bind(builder.Configuration.GetSection(IngressOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<RabbitMqOptions>()
+            .Bind(builder.Configuration.GetSection(RabbitMqOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configureBus?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                });
+                rabbit.UseConsumeFilter(typeof(RequestIdLogScopeFilter<>), context);
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(options.RetryLimit, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(400));
+                    retry.Ignore<PermanentFailureException>();
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgres", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Liveness (<c>/health/live</c>: the process answers) and readiness (<c>/health/ready</c>: broker and database reachable).</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => !check.Tags.Contains("live") });
+        return app;
+    }
+
+    private sealed class MigrateAtStartup(DatabaseMigrator migrator) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

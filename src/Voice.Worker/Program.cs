@@ -1,0 +1,24 @@
+using Aventora.Conversations.Assistant;
+using Aventora.Domains;
+using Aventora.ServiceDefaults;
+using Aventora.TwilioGateway;
+using Aventora.Voice.Worker.Calls;
+
+// Voice.Worker: places phone and wvoice calls, and writes their TwiML turn by turn.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("Voice.Worker", bus =>
+{
+    bus.AddConsumer<PlaceCallConsumer>();
+    bus.AddConsumer<GetCallTwimlConsumer>();
+    bus.AddDomainCacheInvalidation();
+});
+builder.Services.AddDomainMetadata(builder.Configuration);
+builder.Services.AddTwilioGateway(builder.Configuration);
+builder.Services.AddSingleton<IAssistant, ScriptedAssistant>();
+
+var app = builder.Build();
+app.MapServiceDefaults();
+await app.RunAsync();
+
+/// <summary>Lets tests host this service in-process.</summary>
+public sealed partial class VoiceWorkerEntryPoint;

@@ -1,0 +1,131 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Aventora.TwilioEmulator;
+using Aventora.TwilioEmulator.Inspection;
+using Microsoft.AspNetCore.Builder;
+using Npgsql;
+
+namespace Aventora.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole system, once per test run: real RabbitMQ and PostgreSQL, the Twilio emulator, and the four services
+/// in-process on real ports, wired as the README's run command wires them.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    public const string AdminKey = "integration-admin-key-0123456789";
+
+    private static int _numbers;
+
+    public Infrastructure Infrastructure { get; private set; } = null!;
+    public WebApplication EmulatorApp { get; private set; } = null!;
+    public EmulatorClient Emulator { get; private set; } = null!;
+    public Uri EmulatorUrl { get; private set; } = null!;
+    public ServiceHost<IngressApiEntryPoint> Ingress { get; private set; } = null!;
+    public ServiceHost<DispatcherWorkerEntryPoint> Dispatcher { get; private set; } = null!;
+    public ServiceHost<MessagingWorkerEntryPoint> Messaging { get; private set; } = null!;
+    public ServiceHost<VoiceWorkerEntryPoint> Voice { get; private set; } = null!;
+    public NpgsqlDataSource Database { get; private set; } = null!;
+    public LogCapture Logs { get; } = new();
+    public HttpClient Admin { get; private set; } = null!;
+
+    /// <summary>The account behind TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN, the environment fallback.</summary>
+    public (string Sid, string Token) EnvironmentAccount { get; } = NewAccountCredentials();
+    public const string EnvironmentSmsNumber = "+14155550100";
+    public const string EnvironmentPhoneNumber = "+14155550101";
+
+    public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Infrastructure = await Infrastructure.StartAsync();
+        Database = NpgsqlDataSource.Create(Infrastructure.PostgresConnectionString);
+
+        EmulatorApp = Aventora.TwilioEmulator.EmulatorApp.Create(["--urls", "http://127.0.0.1:0"]);
+        await EmulatorApp.StartAsync();
+        EmulatorUrl = new Uri(EmulatorApp.Urls.First());
+        Emulator = new EmulatorClient(new HttpClient { BaseAddress = EmulatorUrl });
+        await Emulator.AddAccountAsync(EnvironmentAccount.Sid, EnvironmentAccount.Token);
+
+        var ingressPort = FreePort.Next();
+        Settings = new Dictionary<string, string?>
+        {
+            ["Postgres:ConnectionString"] = Infrastructure.PostgresConnectionString,
+            ["RabbitMq:Host"] = Infrastructure.Broker.Host,
+            ["RabbitMq:Port"] = Infrastructure.Broker.Port.ToString(),
+            ["RabbitMq:VirtualHost"] = Infrastructure.Broker.VirtualHost,
+            ["RabbitMq:Username"] = Infrastructure.Broker.Username,
+            ["RabbitMq:Password"] = Infrastructure.Broker.Password,
+            ["Ingress:PublicBaseUrl"] = $"http://127.0.0.1:{ingressPort}",
+            ["Twilio:ApiBaseUrl"] = EmulatorUrl.ToString(),
+            ["Admin:ApiKey"] = AdminKey,
+            ["TWILIO_ACCOUNT_SID"] = EnvironmentAccount.Sid,
+            ["TWILIO_AUTH_TOKEN"] = EnvironmentAccount.Token,
+            ["TWILIO_SMS_NUMBER"] = EnvironmentSmsNumber,
+            ["TWILIO_PHONE_NUMBER"] = EnvironmentPhoneNumber,
+            ["Serilog:MinimumLevel:Default"] = "Debug",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
+            ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
+        };
+
+        // Ingress first: it applies the migrations the others then find done.
+        Ingress = new ServiceHost<IngressApiEntryPoint>(ingressPort, Settings, Logs);
+        await Task.Run(Ingress.StartServer);
+        Dispatcher = new ServiceHost<DispatcherWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
+        Messaging = new ServiceHost<MessagingWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
+        Voice = new ServiceHost<VoiceWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
+        await Task.WhenAll(Task.Run(Dispatcher.StartServer), Task.Run(Messaging.StartServer), Task.Run(Voice.StartServer));
+        Admin = Ingress.CreateHttpClient(AdminKey);
+        await WaitUntilReadyAsync();
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        foreach (var host in new[] { Ingress.BaseAddress, Dispatcher.BaseAddress, Messaging.BaseAddress, Voice.BaseAddress })
+        {
+            using var http = new HttpClient { BaseAddress = host };
+            await Eventually.Get(async () => (int?)(await http.GetAsync("/health/ready")).StatusCode, s => s == 200, $"{host} to be ready", TimeSpan.FromSeconds(60));
+        }
+    }
+
+    public static (string Sid, string Token) NewAccountCredentials() =>
+        ("AC" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+
+    /// <summary>A new Twilio account, known to the emulator.</summary>
+    public async Task<(string Sid, string Token)> NewAccountAsync()
+    {
+        var account = NewAccountCredentials();
+        await Emulator.AddAccountAsync(account.Sid, account.Token);
+        return account;
+    }
+
+    /// <summary>A valid number no other test uses.</summary>
+    public static string UniqueNumber()
+    {
+        var n = Interlocked.Increment(ref _numbers) + Random.Shared.Next(0, 500_000) * 10;
+        return $"+1415{2 + n / 1_000_000 % 8}{n % 1_000_000:000000}";
+    }
+
+    public async Task<HttpResponseMessage> StartAsync(object body, string? apiKey = AdminKey)
+    {
+        using var http = Ingress.CreateHttpClient(apiKey);
+        return await http.PostAsJsonAsync("/start", body);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in new IAsyncDisposable?[] { Voice, Messaging, Dispatcher, Ingress })
+        {
+            if (host is not null) await host.DisposeAsync();
+        }
+        if (EmulatorApp is not null) await EmulatorApp.DisposeAsync();
+        if (Database is not null) await Database.DisposeAsync();
+        if (Infrastructure is not null) await Infrastructure.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "system";
+}
