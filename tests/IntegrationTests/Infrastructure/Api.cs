@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Aventora.IntegrationTests.Infrastructure;
+
+/// <summary>What a user does through the HTTP API, in a few words per step.</summary>
+public static class Api
+{
+    public static async Task<JsonObject> JsonAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+
+    public static async Task<Guid> AcceptedRequestIdAsync(this HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"expected 202, got {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!["request_id"]!.GetValue<Guid>();
+    }
+
+    /// <summary>Polls GET /requests/{id} until the request reaches a state <paramref name="until"/> accepts.</summary>
+    public static async Task<JsonObject> RequestWhenAsync(this SystemFixture system, Guid id, Func<JsonObject, bool> until, string what, string? apiKey = SystemFixture.AdminKey)
+    {
+        using var http = system.Ingress.CreateHttpClient(apiKey);
+        return await Eventually.Get(async () =>
+        {
+            var response = await http.GetAsync($"/requests/{id}");
+            return response.IsSuccessStatusCode ? await response.JsonAsync() : null;
+        }, until, what);
+    }
+
+    public static Task<JsonObject> RequestWithSidAsync(this SystemFixture system, Guid id, string? apiKey = SystemFixture.AdminKey) =>
+        system.RequestWhenAsync(id, r => r["twilio_sid"] is not null || r["status"]?.GetValue<string>() == "failed", $"request {id} to reach Twilio", apiKey);
+
+    public static Task<JsonObject> RequestFailedAsync(this SystemFixture system, Guid id) =>
+        system.RequestWhenAsync(id, r => r["status"]?.GetValue<string>() == "failed", $"request {id} to fail");
+
+    /// <summary>Creates a domain through the admin endpoints and returns an API key of its own.</summary>
+    public static async Task<string> CreateDomainAsync(this SystemFixture system, string name, object technicalJson)
+    {
+        var created = await system.Admin.PostAsJsonAsync("/admin/domains", new { domain_name = name, technical_json = technicalJson });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var key = await system.Admin.PostAsJsonAsync($"/admin/domains/{name}/api-keys", new { label = "tests" });
+        Assert.True(key.IsSuccessStatusCode, await key.Content.ReadAsStringAsync());
+        return (await key.JsonAsync())["api_key"]!.GetValue<string>();
+    }
+
+    public static string NewDomainName(string what) => $"{what}-{Guid.NewGuid():N}"[..24];
+
+    public static string Str(this JsonObject obj, string key) => obj[key]?.GetValue<string>() ?? "";
+
+    public static readonly JsonSerializerOptions Snake = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}
