@@ -1,0 +1,81 @@
+using Aventora.TwilioEmulator.Messages;
+using Aventora.TwilioEmulator.Rest;
+using Aventora.TwilioEmulator.Wire;
+
+namespace Aventora.TwilioEmulator.Calls;
+
+internal static class CallEndpoints
+{
+    private const string Base = "/2010-04-01/Accounts/{accountSid}/Calls";
+
+    public static void MapCalls(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Base + ".json", Create);
+        app.MapGet(Base + "/{sid}.json", (string sid, HttpContext context, CallStore store) =>
+        {
+            var exchange = context.Exchange();
+            return store.Find(sid) is { } call && call.AccountSid == exchange.AccountSid
+                ? Results.Json(CallJson.Render(call))
+                : TwilioError.NotFound(context.Request.Path);
+        });
+    }
+
+    private static IResult Create(HttpContext context, CallStore store, CallProgress progress, TimeProvider clock)
+    {
+        var exchange = context.Exchange();
+        if (CallValidation.Validate(exchange) is { } error)
+        {
+            exchange.ErrorCode = error.Code;
+            return TwilioError.BadRequest(error.Code, error.Message);
+        }
+
+        var now = clock.GetUtcNow();
+        var call = new CallState
+        {
+            Sid = Sids.NewCall(),
+            AccountSid = exchange.AccountSid,
+            To = exchange.Value("To")!,
+            From = exchange.Value("From")!,
+            Url = exchange.Value("Url"),
+            Method = (exchange.Value("Method") ?? "POST").ToUpperInvariant(),
+            Twiml = exchange.Value("Twiml"),
+            StatusCallback = exchange.Value("StatusCallback"),
+            StatusCallbackMethod = (exchange.Value("StatusCallbackMethod") ?? "POST").ToUpperInvariant(),
+            // The SDK repeats the parameter; hand-written requests sometimes space-separate the events.
+            StatusCallbackEvents = exchange.All("StatusCallbackEvent")
+                .SelectMany(e => e.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries))
+                .Select(e => e.ToLowerInvariant()).Distinct().ToList(),
+            DateCreated = now,
+        };
+        call.Move("queued", now);
+        store.Add(call);
+        exchange.CreatedSid = call.Sid;
+        progress.Start(call);
+        return Results.Json(CallJson.Render(call), statusCode: StatusCodes.Status201Created);
+    }
+}
+
+/// <summary>The checks Twilio makes before accepting a call, with Twilio's codes and wording.</summary>
+internal static class CallValidation
+{
+    public static ValidationError? Validate(RestExchange request)
+    {
+        var to = request.Value("To");
+        if (to is null) return new(21201, "No 'To' number is specified");
+        if (!PhoneNumber.IsValid(to)) return new(21211, $"The 'To' number {to} is not a valid phone number.");
+        if (request.Value("From") is null) return new(21213, "No 'From' number is specified");
+        var url = request.Value("Url");
+        if (url is null && request.Value("Twiml") is null && request.Value("ApplicationSid") is null)
+            return new(21205, "Url parameter is required.");
+        if (url is not null && !IsAbsoluteHttp(url)) return new(21205, $"Url is not a valid URL: {url}");
+        if (request.Value("StatusCallback") is { } callback && !IsAbsoluteHttp(callback))
+            return new(21609, $"StatusCallback is not a valid URL: {callback}");
+        foreach (var name in new[] { "Method", "StatusCallbackMethod" })
+            if (request.Value(name) is { } method && method.ToUpperInvariant() is not ("GET" or "POST"))
+                return new(21209, $"{name} must be either GET or POST");
+        return null;
+    }
+
+    private static bool IsAbsoluteHttp(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+}

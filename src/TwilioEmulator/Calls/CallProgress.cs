@@ -1,0 +1,88 @@
+using System.Globalization;
+using Aventora.TwilioEmulator.Accounts;
+using Aventora.TwilioEmulator.Callbacks;
+using Aventora.TwilioEmulator.People;
+using Aventora.TwilioEmulator.Wire;
+
+namespace Aventora.TwilioEmulator.Calls;
+
+/// <summary>
+/// Plays a call's life after creation: initiated → ringing → (scripted busy/no-answer/failed) or in-progress,
+/// the TwiML conversation, then completed. Status callbacks go out only for the requested events, except the
+/// final one, which Twilio always sends when a StatusCallback is set.
+/// </summary>
+internal sealed class CallProgress(
+    BackgroundJobs jobs, EmulatorTiming timing, PeopleScripts people, AccountStore accounts,
+    WebhookSender webhooks, TwimlWalker walker, TimeProvider clock)
+{
+    public void Start(CallState call) => jobs.Start($"call {call.Sid}", ct => RunAsync(call, ct));
+
+    private async Task RunAsync(CallState call, CancellationToken ct)
+    {
+        var token = accounts.TokenFor(call.AccountSid) ?? "";
+
+        await timing.StepAsync(ct);
+        await NotifyAsync(call, token, "initiated", "initiated", ct);
+
+        await timing.StepAsync(ct);
+        call.Move("ringing", clock.GetUtcNow());
+        await NotifyAsync(call, token, "ringing", "ringing", ct);
+
+        await timing.StepAsync(ct);
+        if (people.TakeCallOutcome(call.To) is { } outcome)
+        {
+            call.End(outcome.Status, clock.GetUtcNow(), 0, outcome.ErrorCode, outcome.ErrorMessage);
+            await NotifyAsync(call, token, "completed", outcome.Status, ct, duration: 0, errorCode: outcome.ErrorCode,
+                errorMessage: outcome.ErrorMessage);
+            return;
+        }
+
+        call.Move("in-progress", clock.GetUtcNow());
+        await NotifyAsync(call, token, "answered", "in-progress", ct);
+
+        var seconds = await walker.WalkAsync(call, token, ct);
+
+        call.End("completed", clock.GetUtcNow(), seconds);
+        await NotifyAsync(call, token, "completed", "completed", ct, duration: seconds);
+    }
+
+    private async Task NotifyAsync(
+        CallState call, string token, string @event, string status, CancellationToken ct,
+        int? duration = null, int? errorCode = null, string? errorMessage = null)
+    {
+        if (call.StatusCallback is null) return;
+        // With no events requested Twilio only reports the end of the call.
+        var requested = call.StatusCallbackEvents.Count == 0 ? ["completed"] : call.StatusCallbackEvents;
+        if (!requested.Contains(@event)) return;
+
+        var form = CallParameters.For(call, status);
+        form.Add(new("CallbackSource", "call-progress-events"));
+        form.Add(new("Timestamp", TwilioDate.Format(clock.GetUtcNow())));
+        form.Add(new("SequenceNumber", call.NextSequenceNumber().ToString(CultureInfo.InvariantCulture)));
+        if (duration is { } d)
+        {
+            form.Add(new("CallDuration", d.ToString(CultureInfo.InvariantCulture)));
+            form.Add(new("Duration", Math.Max(1, (d + 59) / 60).ToString(CultureInfo.InvariantCulture)));
+        }
+        if (errorCode is { } code) form.Add(new("ErrorCode", code.ToString(CultureInfo.InvariantCulture)));
+        if (errorMessage is not null) form.Add(new("ErrorMessage", errorMessage));
+        await webhooks.SendAsync("call-status", call.StatusCallback, call.StatusCallbackMethod, token, form, ct);
+    }
+}
+
+/// <summary>The parameters Twilio sends with every voice webhook of a call.</summary>
+internal static class CallParameters
+{
+    public static List<KeyValuePair<string, string>> For(CallState call, string status) =>
+    [
+        new("CallSid", call.Sid),
+        new("AccountSid", call.AccountSid),
+        new("From", call.From),
+        new("To", call.To),
+        new("Called", call.To),
+        new("Caller", call.From),
+        new("CallStatus", status),
+        new("Direction", "outbound-api"),
+        new("ApiVersion", "2010-04-01"),
+    ];
+}

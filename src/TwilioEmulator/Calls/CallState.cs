@@ -1,0 +1,69 @@
+using Aventora.TwilioEmulator.Inspection;
+
+namespace Aventora.TwilioEmulator.Calls;
+
+/// <summary>A call's mutable life; snapshots (<see cref="EmulatedCall"/>) are what leave the emulator.</summary>
+internal sealed class CallState
+{
+    private readonly Lock _gate = new();
+    private readonly List<string> _history = [];
+    private readonly List<ConversationStep> _conversation = [];
+    private int _sequence;
+
+    public required string Sid { get; init; }
+    public required string AccountSid { get; init; }
+    public required string To { get; init; }
+    public required string From { get; init; }
+    public string? Url { get; init; }
+    public string Method { get; init; } = "POST";
+    public string? Twiml { get; init; }
+    public string? StatusCallback { get; init; }
+    public string StatusCallbackMethod { get; init; } = "POST";
+    public IReadOnlyList<string> StatusCallbackEvents { get; init; } = [];
+    public required DateTimeOffset DateCreated { get; init; }
+
+    public string Status { get; private set; } = "";
+    public DateTimeOffset DateUpdated { get; private set; }
+    public DateTimeOffset? StartTime { get; private set; }
+    public DateTimeOffset? EndTime { get; private set; }
+    public int? Duration { get; private set; }
+    public int? ErrorCode { get; private set; }
+    public string? ErrorMessage { get; private set; }
+
+    public void Move(string status, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            Status = status;
+            DateUpdated = at;
+            if (status == "in-progress") StartTime = at;
+            _history.Add(status);
+        }
+    }
+
+    public void End(string status, DateTimeOffset at, int duration, int? errorCode = null, string? errorMessage = null)
+    {
+        lock (_gate)
+        {
+            (ErrorCode, ErrorMessage, Duration, EndTime) = (errorCode, errorMessage, duration, at);
+            StartTime ??= at;
+        }
+        Move(status, at);
+    }
+
+    public void Record(string kind, string? text, string? url, DateTimeOffset at)
+    {
+        lock (_gate) _conversation.Add(new ConversationStep(kind, text, url, at));
+    }
+
+    /// <summary>Twilio numbers each status callback of a call from 0.</summary>
+    public int NextSequenceNumber() => Interlocked.Increment(ref _sequence) - 1;
+
+    public EmulatedCall Snapshot()
+    {
+        lock (_gate)
+            return new EmulatedCall(Sid, AccountSid, To, From, Status, Url, Method, Twiml, StatusCallback,
+                StatusCallbackEvents, Duration, ErrorCode, ErrorMessage, DateCreated, StartTime, EndTime,
+                _history.ToList(), _conversation.ToList());
+    }
+}

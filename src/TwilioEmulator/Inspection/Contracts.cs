@@ -1,0 +1,143 @@
+using System.Text.Json.Serialization;
+using Aventora.TwilioEmulator.Wire;
+
+namespace Aventora.TwilioEmulator.Inspection;
+
+// The admin/inspection API's public records. They are the wire contract (snake_case JSON, see EmulatorJson)
+// and what EmulatorClient hands back, so the server and the client share one definition.
+
+/// <summary>An account the emulator accepts; the token is write-only (never listed, logged or echoed).</summary>
+public sealed record AccountCredentials(string Sid, string AuthToken);
+
+/// <summary>What the emulator says back about an account: its SID only.</summary>
+public sealed record AccountInfo(string Sid);
+
+/// <summary>One REST request as the emulator received and answered it.</summary>
+public sealed record RecordedRequest(
+    long Id,
+    DateTimeOffset Time,
+    string Method,
+    string Path,
+    string? Resource,
+    string? AccountSid,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> FormValues,
+    int StatusCode,
+    string? CreatedSid,
+    int? ErrorCode)
+{
+    /// <summary>First value of each parameter: what a reader usually wants (repeated ones are in <see cref="FormValues"/>).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> Form =>
+        FormValues.Where(p => p.Value.Count > 0).ToDictionary(p => p.Key, p => p.Value[0]);
+
+    [JsonIgnore] public string? To => Form.GetValueOrDefault("To");
+    [JsonIgnore] public string? From => Form.GetValueOrDefault("From");
+    [JsonIgnore] public bool Succeeded => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>A message created through the REST API, with its current delivery state.</summary>
+public sealed record EmulatedMessage(
+    string Sid,
+    string AccountSid,
+    string To,
+    string? From,
+    string? Body,
+    string Status,
+    string? ContentSid,
+    string? ContentVariables,
+    string? MessagingServiceSid,
+    IReadOnlyList<string> MediaUrls,
+    string? StatusCallback,
+    int? ErrorCode,
+    string? ErrorMessage,
+    DateTimeOffset DateCreated,
+    DateTimeOffset DateUpdated,
+    IReadOnlyList<string> StatusHistory);
+
+/// <summary>One thing that happened during a call, in order.</summary>
+/// <param name="Kind">twiml (document fetched), say, play, gather, speech (person answered), timeout, redirect, hangup, verb (unsupported verb skipped), error.</param>
+public sealed record ConversationStep(string Kind, string? Text, string? Url, DateTimeOffset At);
+
+/// <summary>A call created through the REST API, with its current state and everything said in it.</summary>
+public sealed record EmulatedCall(
+    string Sid,
+    string AccountSid,
+    string To,
+    string From,
+    string Status,
+    string? Url,
+    string Method,
+    string? Twiml,
+    string? StatusCallback,
+    IReadOnlyList<string> StatusCallbackEvents,
+    int? Duration,
+    int? ErrorCode,
+    string? ErrorMessage,
+    DateTimeOffset DateCreated,
+    DateTimeOffset? StartTime,
+    DateTimeOffset? EndTime,
+    IReadOnlyList<string> StatusHistory,
+    IReadOnlyList<ConversationStep> Conversation)
+{
+    [JsonIgnore] public IReadOnlyList<string> Says => TextsOf("say");
+    [JsonIgnore] public IReadOnlyList<string> Answers => TextsOf("speech");
+    [JsonIgnore] public IReadOnlyList<string> TwimlUrls =>
+        Conversation.Where(s => s.Kind == "twiml").Select(s => s.Url ?? "(inline)").ToList();
+
+    /// <summary>True once the call reached a status it never leaves.</summary>
+    [JsonIgnore] public bool IsFinal => Status is "completed" or "busy" or "no-answer" or "failed" or "canceled";
+
+    private List<string> TextsOf(string kind) =>
+        Conversation.Where(s => s.Kind == kind && s.Text is not null).Select(s => s.Text!).ToList();
+}
+
+/// <summary>
+/// Makes matching REST requests fail (or just wait). Null To/Resource match anything; Resource is "Messages" or "Calls".
+/// Status null with DelayMs set is a pure delay. Times null means forever.
+/// </summary>
+public sealed record FailureRule(
+    string? To = null,
+    string? Resource = null,
+    int? Status = 500,
+    int? Code = 20500,
+    string? Message = null,
+    int? Times = null,
+    int? DelayMs = null);
+
+/// <summary>How a call to Number ends without being answered: busy, no-answer or failed (e.g. code 37000 for WhatsApp without call permission).</summary>
+public sealed record CallOutcome(string Number, string Status, int? ErrorCode = null, string? ErrorMessage = null, int? Times = null);
+
+/// <summary>How messages to Number end: undelivered or failed with an ErrorCode such as 30003, 30006 or 63016.</summary>
+public sealed record DeliveryOutcome(string Number, string Status, int? ErrorCode = null, string? ErrorMessage = null, int? Times = null);
+
+/// <summary>What the person at Number says, one utterance per speech Gather.</summary>
+public sealed record SpeechScript(string Number, IReadOnlyList<string> Utterances);
+
+/// <summary>A person texting in: the emulator posts it to WebhookUrl exactly as Twilio would. Channel is "sms" or "whatsapp".</summary>
+public sealed record InboundMessage(
+    string WebhookUrl,
+    string AccountSid,
+    string From,
+    string To,
+    string Body,
+    string Channel = "sms",
+    string? ProfileName = null);
+
+/// <summary>What the application's webhook answered.</summary>
+public sealed record WebhookResult(int Status, string Body, string? MessageSid = null);
+
+/// <summary>A webhook the emulator sent (status callback, TwiML fetch, Gather action, inbound message), for debugging.</summary>
+public sealed record SentWebhook(
+    DateTimeOffset Time,
+    string Kind,
+    string Method,
+    string Url,
+    IReadOnlyDictionary<string, string> Form,
+    int Status);
+
+internal static class ToMatch
+{
+    /// <summary>Filters accept a number with or without the whatsapp: prefix.</summary>
+    public static bool Matches(string? filter, string? candidate) =>
+        string.IsNullOrWhiteSpace(filter) || PhoneNumber.SameNumber(filter, candidate);
+}

@@ -1,0 +1,76 @@
+using Aventora.TwilioEmulator.Inspection;
+using Aventora.TwilioEmulator.Wire;
+
+namespace Aventora.TwilioEmulator.People;
+
+/// <summary>
+/// How the emulated people behave, keyed by their bare number (with or without whatsapp:):
+/// what they say on calls, whether they pick up, whether messages reach them.
+/// </summary>
+internal sealed class PeopleScripts
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Queue<string>> _speech = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Scripted<CallOutcome>> _callOutcomes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Scripted<DeliveryOutcome>> _deliveryOutcomes = new(StringComparer.Ordinal);
+
+    private sealed class Scripted<T>(T value, int? times)
+    {
+        public T Value { get; } = value;
+        public int? Remaining { get; set; } = times;
+    }
+
+    /// <summary>Replaces what the person will say; utterances are used up one per speech Gather.</summary>
+    public void SetSpeech(SpeechScript script)
+    {
+        lock (_gate) _speech[PhoneNumber.Bare(script.Number)] = new Queue<string>(script.Utterances);
+    }
+
+    public string? NextUtterance(string number)
+    {
+        lock (_gate)
+            return _speech.TryGetValue(PhoneNumber.Bare(number), out var queue) && queue.TryDequeue(out var said) ? said : null;
+    }
+
+    public void SetCallOutcome(CallOutcome outcome)
+    {
+        lock (_gate) _callOutcomes[PhoneNumber.Bare(outcome.Number)] = new(outcome, outcome.Times);
+    }
+
+    public CallOutcome? TakeCallOutcome(string number)
+    {
+        lock (_gate) return Take(_callOutcomes, number);
+    }
+
+    public void SetDeliveryOutcome(DeliveryOutcome outcome)
+    {
+        lock (_gate) _deliveryOutcomes[PhoneNumber.Bare(outcome.Number)] = new(outcome, outcome.Times);
+    }
+
+    public DeliveryOutcome? TakeDeliveryOutcome(string number)
+    {
+        lock (_gate) return Take(_deliveryOutcomes, number);
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _speech.Clear();
+            _callOutcomes.Clear();
+            _deliveryOutcomes.Clear();
+        }
+    }
+
+    private static T? Take<T>(Dictionary<string, Scripted<T>> scripts, string number) where T : class
+    {
+        var key = PhoneNumber.Bare(number);
+        if (!scripts.TryGetValue(key, out var scripted)) return null;
+        if (scripted.Remaining is { } left)
+        {
+            scripted.Remaining = left - 1;
+            if (scripted.Remaining <= 0) scripts.Remove(key);
+        }
+        return scripted.Value;
+    }
+}

@@ -1,0 +1,10 @@
+namespace Aventora.TwilioEmulator.Wire;
+
+/// <summary>Twilio SIDs are a two-letter type prefix plus 32 lowercase hex digits.</summary>
+internal static class Sids
+{
+    public static string NewMessage() => New("SM");
+    public static string NewCall() => New("CA");
+
+    private static string New(string prefix) => prefix + Guid.NewGuid().ToString("N");
+}
