@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Aventora.Persistence.Domains;
 
-public sealed record ApiKeyRow(Guid Id, string DomainName, string KeyPrefix, string? Label, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record ApiKeyRow(Guid Id, string DomainName, string KeyPrefix, string? Label, DateTime CreatedAt, DateTime? RevokedAt);
 
 /// <summary>The <c>api_keys</c> table: only hashes are kept.</summary>
 public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)

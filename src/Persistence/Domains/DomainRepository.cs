@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Aventora.Persistence.Domains;
 
-public sealed record DomainRow(string Name, string TechnicalJson, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record DomainRow(string Name, string TechnicalJson, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>The <c>domains</c> table: each domain's metadata.</summary>
 public sealed class DomainRepository(NpgsqlDataSource dataSource)

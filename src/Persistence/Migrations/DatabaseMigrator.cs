@@ -1,6 +1,7 @@
 using FluentMigrator.Runner;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Aventora.Persistence.Migrations;
@@ -9,7 +10,7 @@ namespace Aventora.Persistence.Migrations;
 /// Applies every pending migration under a PostgreSQL advisory lock, so that several processes
 /// starting at once migrate one after the other and the later ones find nothing left to do.
 /// </summary>
-public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILoggerFactory loggerFactory)
+public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, IOptions<PostgresOptions> postgres, ILoggerFactory loggerFactory)
 {
     // Any fixed number: every Aventora process agrees on it.
     private const long AdvisoryLockKey = 0x41_76_65_6E_74_6F_72_61; // "Aventora"
@@ -31,7 +32,8 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILoggerFactory
                 .AddFluentMigratorCore()
                 .ConfigureRunner(runner => runner
                     .AddPostgres()
-                    .WithGlobalConnectionString(dataSource.ConnectionString)
+                    // The data source's own ConnectionString leaves the password out.
+                    .WithGlobalConnectionString(postgres.Value.ConnectionString)
                     .ScanIn(typeof(DatabaseMigrator).Assembly).For.Migrations())
                 .BuildServiceProvider(validateScopes: false);
             using var scope = services.CreateScope();

@@ -43,7 +43,7 @@ public sealed class ChannelsTests(SystemFixture system)
             Assert.Equal(account, sent.AccountSid);
             Assert.Equal(prefix + to, sent.Form["To"]);
             Assert.Equal(from, sent.Form["From"]);
-            Assert.Equal(sent.Sid, request.Str("twilio_sid"));
+            Assert.Equal(sent.CreatedSid, request.Str("twilio_sid"));
             Assert.Equal(channel, request.Str("channel"));
             if (resource == "Calls")
             {
@@ -67,8 +67,8 @@ public sealed class ChannelsTests(SystemFixture system)
             .AcceptedRequestIdAsync();
         var sid = (await system.RequestWithSidAsync(id, key)).Str("twilio_sid");
 
-        var call = await Eventually.Get(() => system.Emulator.GetCallAsync(sid), c => c.Spoken.Count > 0, "the emulator to fetch the call's TwiML");
-        Assert.Contains(call.Spoken, said => said.Contains("Ana") && said.Contains("Book a cleaning"));
+        var call = await Eventually.Get(() => system.Emulator.GetCallAsync(sid), c => c.Says.Count > 0, "the emulator to fetch the call's TwiML");
+        Assert.Contains(call.Says, said => said.Contains("Ana") && said.Contains("Book a cleaning"));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Aventora.Domains;
 using Aventora.Domains.Credentials;
 using Aventora.Domains.Metadata;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using System.Net;
 using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
 using Aventora.IntegrationTests.Infrastructure;
+using Aventora.TwilioEmulator.Inspection;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,12 +34,12 @@ public sealed class SmsFlowTests(SystemFixture system)
         Assert.Equal(SystemFixture.EnvironmentSmsNumber, sent.Form["From"]);
         Assert.Contains("Your dentist appointment is tomorrow at 10:00", sent.Form["Body"]);
         Assert.Contains("Jane", sent.Form["Body"]);
-        Assert.Equal(sent.Sid, request.Str("twilio_sid"));
+        Assert.Equal(sent.CreatedSid, request.Str("twilio_sid"));
 
         await using var db = await system.Database.OpenConnectionAsync();
         var row = await db.QuerySingleAsync<(string Channel, string PhoneNumber, string TwilioSid, string Source)>(
             "SELECT channel, phone_number, twilio_sid, source FROM call_logs WHERE id = @id", new { id });
-        Assert.Equal(("sms", to, sent.Sid!, "api"), row);
+        Assert.Equal(("sms", to, sent.CreatedSid!, "api"), row);
     }
 
     [Fact]
@@ -81,21 +82,21 @@ public sealed class SmsFlowTests(SystemFixture system)
     public async Task A_transient_Twilio_failure_is_retried_and_the_sms_is_sent_once()
     {
         var to = SystemFixture.UniqueNumber();
-        await system.Emulator.AddFailureAsync(new() { To = to, Status = 429, Code = 20429, Message = "Too Many Requests", Times = 2 });
+        await system.Emulator.AddFailureAsync(new FailureRule(To: to, Status: 429, Code: 20429, Message: "Too Many Requests", Times: 2));
         var id = await (await system.StartAsync(new { phone_number = to, channel = "sms", type = "informational", instruction = "After a 429" }))
             .AcceptedRequestIdAsync();
 
         var request = await system.RequestWithSidAsync(id);
         Assert.Equal("queued", request.Str("status"));
         var attempts = await system.Emulator.GetRequestsAsync(to);
-        Assert.Equal([429, 429, 201], attempts.Select(a => a.ResponseStatus).ToArray());
+        Assert.Equal([429, 429, 201], attempts.Select(a => a.StatusCode).ToArray());
     }
 
     [Fact]
     public async Task A_permanent_Twilio_failure_fails_once_with_its_reason()
     {
         var to = SystemFixture.UniqueNumber();
-        await system.Emulator.AddFailureAsync(new() { To = to, Status = 400, Code = 21211, Message = $"The 'To' number {to} is not a valid phone number." });
+        await system.Emulator.AddFailureAsync(new FailureRule(To: to, Status: 400, Code: 21211, Message: $"The 'To' number {to} is not a valid phone number."));
         var id = await (await system.StartAsync(new { phone_number = to, channel = "sms", type = "informational", instruction = "Never arrives" }))
             .AcceptedRequestIdAsync();
 
