@@ -46,6 +46,8 @@ public static class EmulatorApp
         app.MapInspection();
         app.MapFailureAdmin();
         app.MapPeopleAdmin();
+        // Anything else under Twilio's API root answers like Twilio does for an unknown resource.
+        app.MapFallback("/2010-04-01/{**rest}", (HttpContext context) => TwilioError.NotFound(context.Request.Path));
         return app;
     }
 }

@@ -1,0 +1,163 @@
+using System.Net;
+using Aventora.TwilioEmulator.Tests.Support;
+using Aventora.TwilioEmulator.Wire;
+using Twilio.Exceptions;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+
+namespace Aventora.TwilioEmulator.Tests;
+
+public sealed class CallTests(RunningEmulator emulator) : IClassFixture<RunningEmulator>, IAsyncLifetime
+{
+    private FakeApplication _app = null!;
+
+    public async Task InitializeAsync() => _app = await FakeApplication.StartAsync();
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Call_walks_a_two_turn_speech_conversation_and_reports_every_requested_event()
+    {
+        var person = Numbers.Person();
+        _app.ServeTwiml("voice/start", """
+            <Response>
+              <Say>Hello, this is Aventora.</Say>
+              <Gather input="speech" action="turn2?step=2" method="POST"><Say>Are you interested?</Say></Gather>
+              <Say>We did not hear you.</Say>
+            </Response>
+            """);
+        _app.Serve("voice/turn2", r => (200, $"""
+            <Response>
+              <Say>You said {r.Values["SpeechResult"]}.</Say>
+              <Gather input="speech" action="/voice/turn3"><Say>Anything else?</Say></Gather>
+            </Response>
+            """));
+        _app.ServeTwiml("voice/turn3", "<Response><Say>Goodbye.</Say><Hangup/><Say>never said</Say></Response>");
+        await emulator.Admin.SetSpeechAsync(person, ["yes", "goodbye"]);
+
+        var created = await CallResource.CreateAsync(
+            to: new PhoneNumber(person), from: new PhoneNumber(Numbers.Business), url: new Uri(_app.Url("voice/start")),
+            statusCallback: new Uri(_app.Url("voice/status")),
+            statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+            client: emulator.Twilio());
+
+        Assert.Matches("^CA[0-9a-f]{32}$", created.Sid);
+        Assert.Equal(CallResource.StatusEnum.Queued, created.Status);
+        Assert.Equal(person, created.To);
+        Assert.Null(created.StartTime);
+        Assert.Null(created.Duration);
+
+        var call = await emulator.Admin.WaitForCallEndAsync(created.Sid);
+        Assert.Equal("completed", call.Status);
+        Assert.Equal(["Hello, this is Aventora.", "Are you interested?", "You said yes.", "Anything else?", "Goodbye."], call.Says);
+        Assert.Equal(["yes", "goodbye"], call.Answers);
+        Assert.Equal(3, call.TwimlUrls.Count);
+        Assert.True(call.Duration > 0);
+
+        // The TwiML fetches carry the call and, after a Gather, what the person said, all signed.
+        var turn2 = Assert.Single(_app.At("voice/turn2"));
+        Assert.Equal("yes", turn2.Values["SpeechResult"]);
+        Assert.Equal("in-progress", turn2.Values["CallStatus"]);
+        Assert.Equal(created.Sid, turn2.Values["CallSid"]);
+        Assert.EndsWith("/voice/turn2?step=2", turn2.Url);
+        Assert.Equal("goodbye", Assert.Single(_app.At("voice/turn3")).Values["SpeechResult"]);
+        foreach (var fetch in _app.Received.Where(r => r.Path != "/voice/status"))
+            Assert.Equal(TwilioSignature.Compute(RunningEmulator.AuthToken, fetch.Url, fetch.Form), fetch.Signature);
+
+        var statuses = await _app.WaitForAsync("voice/status", r => r.Count >= 4);
+        Assert.Equal(["initiated", "ringing", "in-progress", "completed"], statuses.Select(s => s.Values["CallStatus"]));
+        Assert.Equal(["0", "1", "2", "3"], statuses.Select(s => s.Values["SequenceNumber"]));
+        Assert.Equal(call.Duration.ToString(), statuses[3].Values["CallDuration"]);
+        Assert.All(statuses, s =>
+        {
+            Assert.Equal("outbound-api", s.Values["Direction"]);
+            Assert.True(s.Values.ContainsKey("Timestamp"));
+            Assert.Equal(TwilioSignature.Compute(RunningEmulator.AuthToken, s.Url, s.Form), s.Signature);
+        });
+
+        var fetched = await CallResource.FetchAsync(created.Sid, client: emulator.Twilio());
+        Assert.Equal(CallResource.StatusEnum.Completed, fetched.Status);
+        Assert.Equal(call.Duration.ToString(), fetched.Duration);
+        Assert.NotNull(fetched.StartTime);
+    }
+
+    [Fact]
+    public async Task Without_speech_the_gather_times_out_and_the_next_verb_runs_and_only_completed_is_reported()
+    {
+        var person = Numbers.Person();
+        _app.ServeTwiml("quiet/start", """
+            <Response><Gather input="speech" action="/never"><Say>Hello?</Say></Gather><Say>Sorry we missed you.</Say></Response>
+            """);
+
+        var created = await CallResource.CreateAsync(to: new PhoneNumber(person), from: new PhoneNumber(Numbers.Business),
+            url: new Uri(_app.Url("quiet/start")), statusCallback: new Uri(_app.Url("quiet/status")), client: emulator.Twilio());
+
+        var call = await emulator.Admin.WaitForCallEndAsync(created.Sid);
+        Assert.Equal(["Hello?", "Sorry we missed you."], call.Says);
+        Assert.Contains(call.Conversation, s => s.Kind == "timeout");
+        Assert.Empty(_app.At("never"));
+        var status = Assert.Single(await _app.WaitForAsync("quiet/status", r => r.Count >= 1));
+        Assert.Equal("completed", status.Values["CallStatus"]);
+    }
+
+    [Fact]
+    public async Task Inline_twiml_is_walked_without_fetching()
+    {
+        var created = await CallResource.CreateAsync(to: new PhoneNumber(Numbers.Person()), from: new PhoneNumber(Numbers.Business),
+            twiml: new Twilio.Types.Twiml("<Response><Say>Inline hello</Say></Response>"), client: emulator.Twilio());
+        var call = await emulator.Admin.WaitForCallEndAsync(created.Sid);
+        Assert.Equal(["Inline hello"], call.Says);
+        Assert.Equal("completed", call.Status);
+    }
+
+    [Fact]
+    public async Task Scripted_whatsapp_call_without_permission_fails_with_its_code()
+    {
+        var person = Numbers.Person();
+        await emulator.Admin.SetCallOutcomeAsync(person, "failed", 37000, "WhatsApp Voice: Call permission not granted by consumer");
+        var created = await CallResource.CreateAsync(to: new PhoneNumber("whatsapp:" + person), from: new PhoneNumber("whatsapp:" + Numbers.Business),
+            url: new Uri(_app.Url("wa/voice")), statusCallback: new Uri(_app.Url("wa/status")), client: emulator.Twilio());
+
+        var call = await emulator.Admin.WaitForCallEndAsync(created.Sid);
+        Assert.Equal("failed", call.Status);
+        Assert.Equal(37000, call.ErrorCode);
+        Assert.Empty(_app.At("wa/voice"));
+        var status = Assert.Single(await _app.WaitForAsync("wa/status", r => r.Count >= 1));
+        Assert.Equal("failed", status.Values["CallStatus"]);
+        Assert.Equal("37000", status.Values["ErrorCode"]);
+        Assert.Equal(CallResource.StatusEnum.Failed, (await CallResource.FetchAsync(created.Sid, client: emulator.Twilio())).Status);
+    }
+
+    [Fact]
+    public async Task Busy_outcome_used_once_then_the_next_call_is_answered()
+    {
+        var person = Numbers.Person();
+        _app.ServeTwiml("retry/voice", "<Response><Say>Finally</Say></Response>");
+        await emulator.Admin.SetCallOutcomeAsync(person, "busy", times: 1);
+
+        async Task<string> CallAsync() => (await emulator.Admin.WaitForCallEndAsync((await CallResource.CreateAsync(
+            to: new PhoneNumber(person), from: new PhoneNumber(Numbers.Business), url: new Uri(_app.Url("retry/voice")),
+            client: emulator.Twilio())).Sid)).Status;
+
+        Assert.Equal("busy", await CallAsync());
+        Assert.Equal("completed", await CallAsync());
+    }
+
+    [Fact]
+    public async Task Call_validation_uses_twilios_codes()
+    {
+        var noInstructions = await Assert.ThrowsAsync<ApiException>(() => CallResource.CreateAsync(
+            to: new PhoneNumber(Numbers.Person()), from: new PhoneNumber(Numbers.Business), client: emulator.Twilio()));
+        Assert.Equal(21205, noInstructions.Code);
+
+        var badTo = await Assert.ThrowsAsync<ApiException>(() => CallResource.CreateAsync(
+            to: new PhoneNumber("+1"), from: new PhoneNumber(Numbers.Business), url: new Uri(_app.Url("x")), client: emulator.Twilio()));
+        Assert.Equal(21211, badTo.Code);
+        Assert.Equal(400, badTo.Status);
+
+        var missing = await emulator.Http.GetAsync($"2010-04-01/Accounts/{RunningEmulator.AccountSid}/Calls/CA00000000000000000000000000000000.json");
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode); // no credentials
+        var notFound = await Assert.ThrowsAsync<ApiException>(() =>
+            CallResource.FetchAsync("CA00000000000000000000000000000000", client: emulator.Twilio()));
+        Assert.Equal(20404, notFound.Code);
+    }
+}
