@@ -19,6 +19,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddApiKeyAuthentication(builder.Configuration);
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
+builder.Services.AddSingleton<Aventora.Ingress.Api.Webhooks.TwilioSignature>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
 
 var app = builder.Build();
