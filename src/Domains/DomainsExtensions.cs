@@ -30,6 +30,7 @@ public static class DomainsExtensions
                 : sp.GetRequiredService<DomainTableSource>());
         services.AddSingleton<DomainMetadataCache>();
         services.AddSingleton<TwilioConfigProvider>();
+        services.AddSingleton<NumberOwners>();
         return services;
     }
 

@@ -5,6 +5,7 @@ using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
+using Aventora.Ingress.Api.Webhooks;
 using Aventora.ServiceDefaults;
 
 // Ingress.Api: validates, authenticates, publishes and answers. It never calls Twilio and holds no conversation.
@@ -19,7 +20,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddApiKeyAuthentication(builder.Configuration);
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
-builder.Services.AddSingleton<Aventora.Ingress.Api.Webhooks.TwilioSignature>();
+builder.Services.AddSingleton<TwilioSignature>();
+builder.Services.AddSingleton<WebhookDependencies>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
 
 var app = builder.Build();
@@ -30,6 +32,7 @@ app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
+app.MapInboundMessageEndpoints();  // POST /sms/webhook, POST /whatsapp/webhook
 await app.RunAsync();
 
 /// <summary>Lets tests host this service in-process.</summary>

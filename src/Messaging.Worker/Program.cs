@@ -9,11 +9,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Messaging.Worker", bus =>
 {
     bus.AddConsumer<SendMessageConsumer>();
+    bus.AddConsumer<InboundMessageReceivedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
 builder.Services.AddSingleton<IAssistant, ScriptedAssistant>();
+builder.Services.AddSingleton<TwilioMessageSender>();
+builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -1,5 +1,6 @@
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
+using Aventora.Persistence.Conversations;
 using Aventora.Persistence.Migrations;
 using Dapper;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,9 @@ public static class PersistenceExtensions
         services.AddSingleton<CallLogRepository>();
         services.AddSingleton<DomainRepository>();
         services.AddSingleton<ApiKeyRepository>();
+        services.AddSingleton<SmsSessionRepository>();
+        services.AddSingleton<ConversationTurnRepository>();
+        services.AddSingleton<OptOutRepository>();
         return services;
     }
 }

@@ -21,6 +21,16 @@ public static class TwilioFailure
     };
 
     /// <summary>The permanent failure to record: Twilio's code and message, which never carry a secret.</summary>
-    public static PermanentFailureException Permanent(ApiException api) =>
-        new($"twilio_{api.Code}", $"Twilio refused the request with error {api.Code}: {api.Message}");
+    public static PermanentFailureException Permanent(ApiException api) => api.Code switch
+    {
+        OutsideWhatsAppWindow => new(WhatsAppWindowClosed,
+            "Twilio refused a free-form WhatsApp message outside the 24-hour window (63016); send a content template (content_sid and content_variables) instead."),
+        Unsubscribed => new(OptedOut, "The recipient has unsubscribed from this sender (Twilio 21610); nothing is sent until they reply START."),
+        _ => new($"twilio_{api.Code}", $"Twilio refused the request with error {api.Code}: {api.Message}"),
+    };
+
+    /// <summary>Twilio's error for free-form WhatsApp outside the customer-service window.</summary>
+    public const int OutsideWhatsAppWindow = 63016;
+    public const string WhatsAppWindowClosed = "whatsapp_window_closed";
+    public const string OptedOut = "opted_out";
 }

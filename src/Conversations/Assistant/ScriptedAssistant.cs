@@ -28,6 +28,8 @@ public sealed class ScriptedAssistant : IAssistant
         var said = Normalise(transcript.LastOrDefault(t => t.Speaker == Speakers.Person)?.Text);
         AssistantReply reply = said switch
         {
+            _ when brief.Type == "inbound" && !Matches(said, Goodbyes) =>
+                new($"Thank you for your message{(brief.DomainName is null ? "" : " to " + brief.DomainName)}. We have noted it and will get back to you.", false),
             _ when Matches(said, Goodbyes) => new("Thank you, goodbye.", true),
             _ when Matches(said, Confirmations) => new($"Thank you, that is confirmed: {EndSentence(brief.Instruction.Trim())} Goodbye.", true),
             _ when Matches(said, Declines) => new("Understood, we will not go ahead. Goodbye.", true),

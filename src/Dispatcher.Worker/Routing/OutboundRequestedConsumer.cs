@@ -2,6 +2,7 @@ using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
 using Aventora.Domains.Credentials;
 using Aventora.Persistence.CallLogs;
+using Aventora.Persistence.Conversations;
 using MassTransit;
 
 namespace Aventora.Dispatcher.Worker.Routing;
@@ -11,7 +12,7 @@ namespace Aventora.Dispatcher.Worker.Routing;
 /// the domain and channel have Twilio credentials, and hands it to Messaging.Worker or Voice.Worker.
 /// </summary>
 public sealed class OutboundRequestedConsumer(
-    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, ILogger<OutboundRequestedConsumer> logger)
+    CallLogRepository callLogs, OptOutRepository optOuts, TwilioConfigProvider twilioConfigs, ILogger<OutboundRequestedConsumer> logger)
     : IConsumer<OutboundRequested>
 {
     public async Task Consume(ConsumeContext<OutboundRequested> context)
@@ -37,6 +38,14 @@ public sealed class OutboundRequestedConsumer(
         if (log?.Status != CallLogStatus.Received)
         {
             logger.LogInformation("Request already dispatched (status {Status}); redelivery ignored", log?.Status);
+            return;
+        }
+
+        if (await optOuts.IsOptedOutAsync(request.DomainName, request.PhoneNumber, ct))
+        {
+            await callLogs.RecordFailureAsync(request.RequestId, CallLogStatus.OptedOut, CallLogStatus.OptedOut,
+                $"{request.PhoneNumber} has opted out of messages from {request.DomainName ?? "this sender"} (STOP); nothing is sent until they reply START.", ct);
+            logger.LogInformation("Request refused: the number has opted out");
             return;
         }
 

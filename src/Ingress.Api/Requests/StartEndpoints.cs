@@ -3,6 +3,7 @@ using Aventora.Contracts.Outbound;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
+using Aventora.Persistence.Conversations;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Requests;
@@ -61,7 +62,7 @@ public static class StartEndpoints
         RequestedAt = DateTimeOffset.UtcNow,
     };
 
-    private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, CancellationToken cancellationToken)
+    private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns, CancellationToken cancellationToken)
     {
         var log = await callLogs.FindAsync(id, cancellationToken);
         if (log is null || !Caller.From(http.User).MayActFor(log.DomainName))
@@ -80,6 +81,7 @@ public static class StartEndpoints
             error_message = log.ErrorMessage,
             created_at = log.CreatedAt,
             updated_at = log.UpdatedAt,
+            transcript = (await turns.ListAsync(id, cancellationToken)).Select(t => new { speaker = t.Speaker, text = t.Text, at = t.CreatedAt }),
         });
     }
 }

@@ -1,5 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Aventora.Contracts.Voice;
+using Aventora.Domains.Credentials;
+using Aventora.Ingress.Api.Webhooks;
+using Aventora.Persistence.CallLogs;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -36,9 +39,20 @@ public static class VoiceTwimlEndpoints
 
     private static async Task<IResult> TwimlAsync(
         Guid requestId, HttpRequest request, IRequestClient<GetCallTwiml> voiceWorker, IOptions<VoiceTwimlOptions> options,
+        CallLogRepository callLogs, TwilioConfigProvider configs, TwilioSignature signature,
         ILogger<VoiceTwimlOptions> logger, CancellationToken cancellationToken)
     {
+        if (!request.HasFormContentType) return Results.Problem(statusCode: 400, title: "Twilio's TwiML requests are form-encoded.");
         var form = await request.ReadFormAsync(cancellationToken);
+        // Only the account that placed the call may fetch its conversation.
+        var log = await callLogs.FindAsync(requestId, cancellationToken);
+        var account = log is null ? null : (await configs.GetTwilioConfigAsync(log.DomainName, log.Channel, cancellationToken)).Config;
+        if (account is null || account.AccountSid != form["AccountSid"].ToString() || !signature.IsValid(request, form, account.AuthToken))
+        {
+            logger.LogWarning("Refused a TwiML request for {RequestId}: signature or account does not match", requestId);
+            return Results.Problem(statusCode: 403, title: "The request is not signed by the Twilio account that placed this call.");
+        }
+
         var ask = new GetCallTwiml
         {
             RequestId = requestId,

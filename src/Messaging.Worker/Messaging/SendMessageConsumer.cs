@@ -1,25 +1,30 @@
+using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains.Credentials;
 using Aventora.Persistence.CallLogs;
-using Aventora.ServiceDefaults;
+using Aventora.Persistence.Conversations;
 using Aventora.TwilioGateway;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Twilio.Exceptions;
-using Twilio.Rest.Api.V2010.Account;
-using Twilio.Types;
 
 namespace Aventora.Messaging.Worker.Messaging;
 
 /// <summary>
 /// Sends a request's opening message (sms or wmsg) through the domain's Twilio account, exactly once: the request is
 /// claimed before Twilio is called, so a redelivered or duplicated command finds it taken and sends nothing.
+/// A free-text WhatsApp message outside the 24-hour window is refused with a clear reason; a content template goes.
 /// </summary>
 public sealed class SendMessageConsumer(
-    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, TwilioClientFactory twilio, IAssistant assistant,
-    IOptions<IngressOptions> ingress, ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
+    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, TwilioMessageSender sender, IAssistant assistant,
+    SmsSessionRepository sessions, ConversationTurnRepository turns, OptOutRepository optOuts, IOptions<ConversationOptions> conversation,
+    ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
+
+    public static string WindowClosedReason(TimeSpan window) =>
+        $"WhatsApp allows free-form messages only within {window.TotalHours:0} hours of the person's last message; send a content template (content_sid and content_variables) instead.";
+
     public async Task Consume(ConsumeContext<SendMessage> context)
     {
         var command = context.Message;
@@ -40,30 +45,36 @@ public sealed class SendMessageConsumer(
                 return;
             }
 
-            var options = new CreateMessageOptions(new PhoneNumber(TwilioAddress.For(command.Channel, command.PhoneNumber)))
+            var session = await sessions.FindAsync(command.DomainName, command.Channel, command.PhoneNumber, ct);
+            if (command.Channel == Channels.WhatsAppMessage && command.ContentSid is null
+                && !(session?.LastInboundAt is { } last && DateTime.UtcNow - last.ToUniversalTime() < conversation.Value.WhatsAppWindow))
             {
-                From = new PhoneNumber(TwilioAddress.For(command.Channel, config.Config.FromNumber)),
-                StatusCallback = ingress.Value.Url("/twilio/status/message"),
-            };
-            if (command.ContentSid is not null)
-            {
-                options.ContentSid = command.ContentSid;
-                options.ContentVariables = command.ContentVariables;
-            }
-            else
-            {
-                var brief = new ConversationBrief(command.DomainName, command.Channel, command.Type, command.Instruction, command.Name);
-                options.Body = (await assistant.OpenAsync(brief, ct)).Text;
+                await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, TwilioFailure.WhatsAppWindowClosed, WindowClosedReason(conversation.Value.WhatsAppWindow), ct);
+                logger.LogWarning("WhatsApp free text refused: the person has not written within the window");
+                return;
             }
 
-            var message = await MessageResource.CreateAsync(options, twilio.Create(config.Config));
+            var text = command.ContentSid is null
+                ? (await assistant.OpenAsync(new ConversationBrief(command.DomainName, command.Channel, command.Type, command.Instruction, command.Name), ct)).Text
+                : $"[template {command.ContentSid} {command.ContentVariables}]";
+            // The session exists before Twilio sends, so an immediate answer finds its conversation.
+            await sessions.OpenForRequestAsync(command.DomainName, command.Channel, command.PhoneNumber, config.Config.FromNumber,
+                command.RequestId, command.Type, command.Instruction, command.Name, ct);
+
+            var message = await sender.SendAsync(config.Config, command.Channel, command.PhoneNumber,
+                command.ContentSid is null ? text : null, command.ContentSid, command.ContentVariables);
             await callLogs.RecordTwilioAcceptedAsync(command.RequestId, message.Sid, message.Status.ToString(), ct);
+            if (await turns.TryClaimAssistantAsync(command.RequestId, text, $"opening:{command.RequestId}", ct) is { } turn)
+                await turns.SetTwilioSidAsync(turn, message.Sid, ct);
             logger.LogInformation("Twilio accepted {Channel} message {MessageSid} from account {AccountSid}", command.Channel, message.Sid, config.Config.AccountSid);
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))
         {
             var failure = TwilioFailure.Permanent(api);
-            await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, failure.Code, failure.Message, ct);
+            if (api.Code == TwilioFailure.Unsubscribed)
+                await optOuts.OptOutAsync(command.DomainName, command.PhoneNumber, OptOutRepository.TwilioUnsubscribed, ct);
+            await callLogs.RecordFailureAsync(command.RequestId,
+                api.Code == TwilioFailure.Unsubscribed ? CallLogStatus.OptedOut : CallLogStatus.Failed, failure.Code, failure.Message, ct);
             logger.LogWarning("Twilio refused the message: {FailureReason}", failure.Message);
         }
         catch (Exception e)

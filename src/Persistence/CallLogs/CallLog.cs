@@ -28,4 +28,7 @@ public static class CallLogStatus
     public const string Routed = "routed";
     public const string Sending = "sending";
     public const string Failed = "failed";
+    public const string OptedOut = "opted_out";
+    /// <summary>A conversation the person started by writing first.</summary>
+    public const string Inbound = "inbound";
 }

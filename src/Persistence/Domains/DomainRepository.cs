@@ -25,6 +25,15 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
+    /// <summary>The domain whose technical_json names <paramref name="number"/> under <paramref name="numberKey"/> (with or without whatsapp:).</summary>
+    public async Task<string?> FindByNumberAsync(string numberKey, string number, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT name FROM domains WHERE regexp_replace(technical_json ->> @numberKey, '^whatsapp:', '') = @number ORDER BY name LIMIT 1",
+            new { numberKey, number }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Creates the domain; false when the name is taken.</summary>
     public async Task<bool> TryCreateAsync(string name, string technicalJson, CancellationToken cancellationToken)
     {

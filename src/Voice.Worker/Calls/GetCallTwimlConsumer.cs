@@ -2,29 +2,46 @@ using System.Security;
 using Aventora.Contracts.Voice;
 using Aventora.Conversations.Assistant;
 using Aventora.Persistence.CallLogs;
+using Aventora.Persistence.Conversations;
 using Aventora.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Aventora.Voice.Worker.Calls;
 
-/// <summary>Answers Ingress with the call's next TwiML: the opening, then one assistant turn per thing the person says.</summary>
-public sealed class GetCallTwimlConsumer(CallLogRepository callLogs, IAssistant assistant, IOptions<IngressOptions> ingress) : IConsumer<GetCallTwiml>
+/// <summary>
+/// Answers Ingress with the call's next TwiML: the opening, then one assistant turn per thing the person says (Twilio's
+/// speech result), until the assistant ends the conversation. Every turn goes into the request's transcript.
+/// </summary>
+public sealed class GetCallTwimlConsumer(
+    CallLogRepository callLogs, ConversationTurnRepository turns, IAssistant assistant, IOptions<IngressOptions> ingress) : IConsumer<GetCallTwiml>
 {
     public async Task Consume(ConsumeContext<GetCallTwiml> context)
     {
         var ask = context.Message;
-        var log = await callLogs.FindAsync(ask.RequestId, context.CancellationToken);
+        var ct = context.CancellationToken;
+        var log = await callLogs.FindAsync(ask.RequestId, ct);
         if (log is null)
         {
-            await context.RespondAsync(new CallTwiml { Twiml = Document("<Say>Sorry, this call is not known. Goodbye.</Say><Hangup/>") });
+            await context.RespondAsync(new CallTwiml { Twiml = SayAndHangUp("Sorry, this call is not known. Goodbye.") });
             return;
         }
 
         var brief = new ConversationBrief(log.DomainName, log.Channel, log.Type, log.Instruction, log.Name);
-        var reply = string.IsNullOrWhiteSpace(ask.SpeechResult)
-            ? await assistant.OpenAsync(brief, context.CancellationToken)
-            : await assistant.ReplyAsync(brief, [new Turn(Speakers.Person, ask.SpeechResult)], context.CancellationToken);
+        AssistantReply reply;
+        if (string.IsNullOrWhiteSpace(ask.SpeechResult))
+        {
+            reply = await assistant.OpenAsync(brief, ct);
+            // Twilio may fetch the first document again; the opening is recorded once.
+            await turns.TryClaimAssistantAsync(ask.RequestId, reply.Text, $"opening:{ask.RequestId}", ct);
+        }
+        else
+        {
+            await turns.TryRecordPersonAsync(ask.RequestId, ask.SpeechResult, null, ct);
+            var transcript = (await turns.ListAsync(ask.RequestId, ct)).Select(t => new Turn(t.Speaker, t.Text)).ToList();
+            reply = await assistant.ReplyAsync(brief, transcript, ct);
+            await turns.TryClaimAssistantAsync(ask.RequestId, reply.Text, null, ct);
+        }
         await context.RespondAsync(new CallTwiml { Twiml = reply.EndsConversation ? SayAndHangUp(reply.Text) : SayAndListen(reply.Text, ask.RequestId) });
     }
 

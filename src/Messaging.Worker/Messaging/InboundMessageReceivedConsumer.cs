@@ -1,0 +1,110 @@
+using Aventora.Contracts;
+using Aventora.Contracts.Messaging;
+using Aventora.Conversations.Assistant;
+using Aventora.Domains.Credentials;
+using Aventora.Persistence.CallLogs;
+using Aventora.Persistence.Conversations;
+using Aventora.TwilioGateway;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Twilio.Exceptions;
+
+namespace Aventora.Messaging.Worker.Messaging;
+
+/// <summary>
+/// A person wrote: record it in their session's transcript, honour STOP/START/HELP, and answer on the channel they used.
+/// Redelivery-safe: the person's message is recorded once (by its Twilio SID) and its reply is claimed once before it is sent.
+/// </summary>
+public sealed class InboundMessageReceivedConsumer(
+    SmsSessionRepository sessions, ConversationTurnRepository turns, OptOutRepository optOuts, CallLogRepository callLogs,
+    TwilioConfigProvider twilioConfigs, TwilioMessageSender sender, IAssistant assistant, IOptions<ConversationOptions> options,
+    ILogger<InboundMessageReceivedConsumer> logger) : IConsumer<InboundMessageReceived>
+{
+    public async Task Consume(ConsumeContext<InboundMessageReceived> context)
+    {
+        var message = context.Message;
+        var ct = context.CancellationToken;
+        var session = await sessions.FindAsync(message.DomainName, message.Channel, message.From, ct) ?? await StartSessionAsync(message, ct);
+        var requestId = session.RequestId!.Value;
+        using var _ = Serilog.Context.LogContext.PushProperty("RequestId", requestId);
+
+        await turns.TryRecordPersonAsync(requestId, message.Body, message.MessageSid, ct);
+        await sessions.RecordInboundAsync(session.Id, message.ReceivedAt, ct);
+
+        var optedOut = await optOuts.IsOptedOutAsync(message.DomainName, message.From, ct);
+        if (Keywords.Is(Keywords.Stop, message.Body))
+        {
+            await optOuts.OptOutAsync(message.DomainName, message.From, OptOutRepository.Keyword, ct);
+            await sessions.SetStateAsync(session.Id, "closed", ct);
+            logger.LogInformation("{Channel} number opted out of domain {DomainName}", message.Channel, message.DomainName);
+            return;
+        }
+        if (Keywords.Is(Keywords.Start, message.Body) || (optedOut && Keywords.Is(Keywords.StartWhenOptedOut, message.Body)))
+        {
+            await optOuts.OptInAsync(message.DomainName, message.From, ct);
+            logger.LogInformation("{Channel} number opted back in to domain {DomainName}", message.Channel, message.DomainName);
+            await ReplyAsync(message, requestId, new AssistantReply(options.Value.StartMessage, false), ct);
+            return;
+        }
+        if (optedOut)
+        {
+            logger.LogInformation("Message from an opted-out number recorded; no reply is sent");
+            return;
+        }
+        if (Keywords.Is(Keywords.Help, message.Body))
+        {
+            await ReplyAsync(message, requestId, new AssistantReply(options.Value.HelpMessage, false), ct);
+            return;
+        }
+
+        var brief = new ConversationBrief(message.DomainName, message.Channel, session.Type, session.Instruction, session.Name);
+        var transcript = (await turns.ListAsync(requestId, ct)).Select(t => new Turn(t.Speaker, t.Text)).ToList();
+        var reply = await assistant.ReplyAsync(brief, transcript, ct);
+        await ReplyAsync(message, requestId, reply, ct);
+        if (reply.EndsConversation) await sessions.SetStateAsync(session.Id, "closed", ct);
+    }
+
+    private async Task ReplyAsync(InboundMessageReceived message, Guid requestId, AssistantReply reply, CancellationToken ct)
+    {
+        if (await turns.TryClaimAssistantAsync(requestId, reply.Text, message.MessageSid, ct) is not { } turn)
+        {
+            logger.LogInformation("Reply to {MessageSid} already sent; redelivery ignored", message.MessageSid);
+            return;
+        }
+        try
+        {
+            var config = await twilioConfigs.GetTwilioConfigAsync(message.DomainName, message.Channel, ct);
+            if (config.Config is null)
+            {
+                logger.LogWarning("Cannot reply: {FailureReason}", config.FailureReason);
+                return;
+            }
+            var sent = await sender.SendAsync(config.Config, message.Channel, message.From, reply.Text);
+            await turns.SetTwilioSidAsync(turn, sent.Sid, ct);
+            logger.LogInformation("Replied on {Channel} with message {MessageSid}", message.Channel, sent.Sid);
+        }
+        catch (ApiException api) when (!TwilioFailure.IsTransient(api))
+        {
+            logger.LogWarning("Twilio refused the reply: {FailureReason}", TwilioFailure.Permanent(api).Message);
+        }
+        catch
+        {
+            await turns.ReleaseAsync(turn, CancellationToken.None);
+            throw;
+        }
+    }
+
+    // A first contact: the person wrote before we did. Their conversation is logged like a request of its own.
+    private async Task<SmsSession> StartSessionAsync(InboundMessageReceived message, CancellationToken ct)
+    {
+        var requestId = MassTransit.NewId.NextGuid();
+        await callLogs.TryInsertAsync(new CallLog
+        {
+            Id = requestId, DomainName = message.DomainName, Channel = message.Channel, PhoneNumber = message.From,
+            Type = "inbound", Instruction = "Answer the person who wrote in.", Source = "inbound", Status = CallLogStatus.Inbound,
+        }, ct);
+        await sessions.OpenForRequestAsync(message.DomainName, message.Channel, message.From, message.To, requestId,
+            "inbound", "Answer the person who wrote in.", null, ct);
+        return (await sessions.FindAsync(message.DomainName, message.Channel, message.From, ct))!;
+    }
+}
