@@ -31,10 +31,8 @@ public sealed class ChannelsTests(SystemFixture system)
         foreach (var (channel, account, from, prefix, resource) in expected)
         {
             var to = SystemFixture.UniqueNumber();
-            var id = await (await system.StartAsync(new
-            {
-                phone_number = to, channel, type = "appointment_booking", instruction = "Help book an appointment", domain_name = domain, name = "Sam",
-            }, key)).AcceptedRequestIdAsync();
+            var id = await (await system.StartAsync(Api.StartBody(to, channel, "appointment_booking", "Help book an appointment", domain, name: "Sam"), key))
+                .AcceptedRequestIdAsync();
 
             var request = await system.RequestWithSidAsync(id, key);
             Assert.NotEqual("failed", request.Str("status"));
@@ -84,8 +82,7 @@ public sealed class ChannelsTests(SystemFixture system)
         foreach (var channel in new[] { "sms", "wmsg", "phone", "wvoice" })
         {
             var to = SystemFixture.UniqueNumber();
-            var id = await (await system.StartAsync(new { phone_number = to, channel, type = "informational", instruction = "Shared", domain_name = domain }, key))
-                .AcceptedRequestIdAsync();
+            var id = await (await system.StartAsync(Api.StartBody(to, channel, "informational", "Shared", domain), key)).AcceptedRequestIdAsync();
             await system.RequestWithSidAsync(id, key);
             Assert.Equal(shared.Sid, Assert.Single(await system.Emulator.GetRequestsAsync(to)).AccountSid);
         }

@@ -44,6 +44,23 @@ public static class Api
         return (await key.JsonAsync())["api_key"]!.GetValue<string>();
     }
 
+    public const string TemplateSid = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
+
+    /// <summary>A POST /start body; wmsg gets a content template, since nobody has written in yet (WhatsApp's 24-hour window).</summary>
+    public static Dictionary<string, object?> StartBody(string to, string channel, string type, string instruction, string? domain = null, string? name = null)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["phone_number"] = to, ["channel"] = channel, ["type"] = type, ["instruction"] = instruction, ["domain_name"] = domain, ["name"] = name,
+        };
+        if (channel == "wmsg")
+        {
+            body["content_sid"] = TemplateSid;
+            body["content_variables"] = "{\"1\":\"" + (name ?? "there") + "\"}";
+        }
+        return body;
+    }
+
     public static string NewDomainName(string what) => $"{what}-{Guid.NewGuid():N}"[..24];
 
     public static string Str(this JsonObject obj, string key) => obj[key]?.GetValue<string>() ?? "";

@@ -13,6 +13,7 @@ public static class Eventually
             if (last is not null && until(last)) return last;
             await Task.Delay(100);
         }
-        throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}; last seen: {System.Text.Json.JsonSerializer.Serialize(last)}");
+        var seen = System.Text.Json.JsonSerializer.Serialize(last);
+        throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}; last seen: {(seen.Length > 600 ? seen[..600] + "..." : seen)}");
     }
 }

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Aventora.IntegrationTests.Infrastructure;
+using Aventora.TwilioEmulator.Inspection;
+
+namespace Aventora.IntegrationTests.Conversations;
+
+/// <summary>A person who gets an Aventora message can answer and be answered; STOP, START and HELP work; WhatsApp's window holds.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class MessageConversationTests(SystemFixture system)
+{
+    [Fact]
+    public async Task An_sms_conversation_of_several_turns_is_answered_and_transcribed()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "smsconv");
+        var person = SystemFixture.UniqueNumber();
+        var id = await (await system.StartAsync(Api.StartBody(person, "sms", "appointment_booking", "Book your annual check-up", domain.Name, "Lee"), domain.Key))
+            .AcceptedRequestIdAsync();
+        await system.MessagesToAsync(person, 1);
+
+        var webhook = await domain.PersonWritesAsync(system, person, "what is this?");
+        Assert.Equal(200, webhook.Status);
+        Assert.Contains("<Response", webhook.Body);
+        var afterFirst = await system.MessagesToAsync(person, 2);
+        Assert.Contains("did not understand", afterFirst[1]);
+
+        await domain.PersonWritesAsync(system, person, "Yes");
+        var all = await system.MessagesToAsync(person, 3);
+        Assert.Contains("confirmed", all[2]);
+        Assert.All(await system.Emulator.GetMessagesAsync(person), m => Assert.Equal(domain.SmsNumber, m.From));
+
+        var request = await system.RequestWhenAsync(id, r => r["transcript"]!.AsArray().Count == 5, "a transcript of five turns", domain.Key);
+        var turns = request["transcript"]!.AsArray().Select(t => (t!["speaker"]!.GetValue<string>(), t["text"]!.GetValue<string>())).ToList();
+        Assert.Equal(["assistant", "person", "assistant", "person", "assistant"], turns.Select(t => t.Item1).ToArray());
+        Assert.Equal("what is this?", turns[1].Item2);
+        Assert.Equal(all, turns.Where(t => t.Item1 == "assistant").Select(t => t.Item2).ToList());
+    }
+
+    [Fact]
+    public async Task A_whatsapp_conversation_needs_a_template_first_and_free_text_once_the_person_wrote()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "waconv");
+        var person = SystemFixture.UniqueNumber();
+
+        var freeText = await (await system.StartAsync(new { phone_number = person, channel = "wmsg", type = "informational", instruction = "Your order shipped", domain_name = domain.Name }, domain.Key))
+            .AcceptedRequestIdAsync();
+        var refused = await system.RequestFailedAsync(freeText);
+        Assert.Equal("whatsapp_window_closed", refused.Str("error_code"));
+        Assert.Contains("content template", refused.Str("error_message"));
+        Assert.Empty(await system.Emulator.GetRequestsAsync(person));
+
+        var template = await (await system.StartAsync(Api.StartBody(person, "wmsg", "informational", "Your order shipped", domain.Name, "Kim"), domain.Key))
+            .AcceptedRequestIdAsync();
+        await system.RequestWithSidAsync(template, domain.Key);
+        var sent = Assert.Single(await system.Emulator.GetMessagesAsync(person));
+        Assert.Equal(Api.TemplateSid, sent.ContentSid);
+        Assert.Equal($"whatsapp:{person}", sent.To);
+
+        await domain.PersonWritesAsync(system, person, "Where is it now?", channel: "whatsapp");
+        var replies = await system.MessagesToAsync(person, 2);
+        Assert.False(string.IsNullOrWhiteSpace(replies[1]));
+
+        // Within the window now: free text goes.
+        var later = await (await system.StartAsync(new { phone_number = person, channel = "wmsg", type = "informational", instruction = "It arrives today", domain_name = domain.Name }, domain.Key))
+            .AcceptedRequestIdAsync();
+        Assert.NotEqual("failed", (await system.RequestWithSidAsync(later, domain.Key)).Str("status"));
+        Assert.Contains("It arrives today", (await system.MessagesToAsync(person, 3))[2]);
+    }
+
+    [Fact]
+    public async Task Twilios_63016_is_reported_as_the_closed_window()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "wa63016");
+        var person = SystemFixture.UniqueNumber();
+        await system.Emulator.AddFailureAsync(new FailureRule(To: person, Status: 400, Code: 63016, Message: "Failed to send freeform message because you are outside the allowed window."));
+        var id = await (await system.StartAsync(Api.StartBody(person, "wmsg", "informational", "Template, but Twilio says no", domain.Name), domain.Key)).AcceptedRequestIdAsync();
+        Assert.Equal("whatsapp_window_closed", (await system.RequestFailedAsync(id)).Str("error_code"));
+    }
+
+    [Fact]
+    public async Task Stop_refuses_new_requests_until_start()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "stop");
+        var person = SystemFixture.UniqueNumber();
+        await system.RequestWithSidAsync(await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "First", domain.Name), domain.Key)).AcceptedRequestIdAsync(), domain.Key);
+
+        await domain.PersonWritesAsync(system, person, "STOP");
+        await Eventually.Get(() => OptedOutAsync(domain.Name, person), o => o, "STOP to be recorded");
+        var refused = await system.RequestWhenAsync(
+            await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "After stop", domain.Name), domain.Key)).AcceptedRequestIdAsync(),
+            r => r.Str("status") == "opted_out", "the request after STOP to be refused", domain.Key);
+        Assert.Contains("opted out", refused.Str("error_message"));
+        Assert.DoesNotContain(await system.Emulator.GetMessagesAsync(person), m => m.Body?.Contains("After stop") == true);
+
+        await domain.PersonWritesAsync(system, person, "START");
+        await Eventually.Get(() => OptedOutAsync(domain.Name, person), o => !o, "START to be recorded");
+        var accepted = await system.RequestWithSidAsync(
+            await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "After start", domain.Name), domain.Key)).AcceptedRequestIdAsync(), domain.Key);
+        Assert.Equal("queued", accepted.Str("status"));
+        Assert.Contains(await system.Emulator.GetMessagesAsync(person), m => m.Body?.Contains("After start") == true);
+    }
+
+    private async Task<bool> OptedOutAsync(string domain, string number)
+    {
+        await using var db = await system.Database.OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<bool>(db,
+            "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = @domain AND phone_number = @number)", new { domain, number });
+    }
+
+    [Fact]
+    public async Task Help_gets_a_help_reply()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "help");
+        var person = SystemFixture.UniqueNumber();
+        await domain.PersonWritesAsync(system, person, "help");
+        Assert.Contains("STOP", (await system.MessagesToAsync(person, 1))[0]);
+    }
+
+    [Fact]
+    public async Task Twilios_21610_marks_the_number_opted_out()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "unsub");
+        var person = SystemFixture.UniqueNumber();
+        await system.Emulator.AddFailureAsync(new FailureRule(To: person, Status: 400, Code: 21610, Message: "Attempt to send to unsubscribed recipient", Times: 1));
+        var first = await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "Unsubscribed?", domain.Name), domain.Key)).AcceptedRequestIdAsync();
+        Assert.Equal("opted_out", (await system.RequestWhenAsync(first, r => r.Str("status") == "opted_out", "21610 to opt the number out", domain.Key)).Str("status"));
+
+        var second = await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "Again", domain.Name), domain.Key)).AcceptedRequestIdAsync();
+        Assert.Equal("opted_out", (await system.RequestWhenAsync(second, r => r.Str("status") == "opted_out", "the next request refused", domain.Key)).Str("status"));
+        Assert.Single(await system.Emulator.GetRequestsAsync(person)); // only the first attempt reached Twilio
+    }
+
+    [Fact]
+    public async Task A_forged_signature_is_refused_and_nothing_is_answered()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "forged");
+        var person = SystemFixture.UniqueNumber();
+        using var http = new HttpClient();
+        var form = new Dictionary<string, string>
+        {
+            ["MessageSid"] = "SM" + Guid.NewGuid().ToString("N"), ["AccountSid"] = domain.AccountSid, ["From"] = person, ["To"] = domain.SmsNumber, ["Body"] = "hello",
+        };
+        foreach (var signature in new[] { null, "bm90IGEgc2lnbmF0dXJl" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{system.Settings["Ingress:PublicBaseUrl"]}/sms/webhook") { Content = new FormUrlEncodedContent(form) };
+            if (signature is not null) request.Headers.Add("X-Twilio-Signature", signature);
+            Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(request)).StatusCode);
+        }
+        // A genuine message from the same person afterwards is the only one answered.
+        await domain.PersonWritesAsync(system, person, "help");
+        await system.MessagesToAsync(person, 1);
+        Assert.Single(await system.Emulator.GetMessagesAsync(person));
+    }
+
+    [Fact]
+    public async Task A_redelivered_inbound_message_is_answered_once()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "redeliver");
+        var person = SystemFixture.UniqueNumber();
+        var messageSid = (await domain.PersonWritesAsync(system, person, "help")).MessageSid!;
+        await system.MessagesToAsync(person, 1);
+
+        var bus = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<MassTransit.IBus>(system.Ingress.Services);
+        await bus.Publish(new Aventora.Contracts.Messaging.InboundMessageReceived
+        {
+            MessageSid = messageSid, AccountSid = domain.AccountSid, Channel = "sms", From = person, To = domain.SmsNumber,
+            Body = "help", DomainName = domain.Name, ReceivedAt = DateTimeOffset.UtcNow,
+        });
+        await Eventually.Get(() => Task.FromResult<string?>(system.Logs.All), l => l.Split('\n').Any(line => line.Contains(messageSid) && line.Contains("already sent; redelivery ignored")), "the redelivery to be seen");
+        Assert.Single(await system.Emulator.GetMessagesAsync(person));
+    }
+}
