@@ -14,7 +14,7 @@ builder.AddServiceDefaults("Messaging.Worker", bus =>
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
-builder.Services.AddSingleton<IAssistant, ScriptedAssistant>();
+builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddSingleton<TwilioMessageSender>();
 builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 

@@ -14,7 +14,7 @@ builder.AddServiceDefaults("Voice.Worker", bus =>
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
-builder.Services.AddSingleton<IAssistant, ScriptedAssistant>();
+builder.Services.AddAssistant(builder.Configuration);
 
 var app = builder.Build();
 app.MapServiceDefaults();
