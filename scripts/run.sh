@@ -24,7 +24,7 @@ trap stop EXIT INT TERM
 
 start() { # name project url [args...]
   local name=$1 project=$2 url=$3; shift 3
-  dotnet "src/$project/bin/Release/net10.0/Aventora.${project}.dll" --urls "$url" --contentRoot "src/$project" "$@" >".run/logs/$name.log" 2>&1 &
+  dotnet "src/$project/bin/Release/net10.0/Aventora.${project}.dll" --urls "$url" --contentRoot "$PWD/src/$project" "$@" >".run/logs/$name.log" 2>&1 &
   pids+=($!)
 }
 start twilio-emulator TwilioEmulator http://localhost:5100 \

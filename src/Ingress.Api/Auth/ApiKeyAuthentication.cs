@@ -40,7 +40,7 @@ public sealed class ApiKeyAuthentication(
     IOptions<AdminOptions> admin, ApiKeyRepository apiKeys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiKey";
+    public const string SchemeName = "ApiKey";
     public const string AdminRole = "admin";
     public const string AnyCaller = "any-caller";
     public const string AdminOnly = "admin-only";
@@ -77,7 +77,7 @@ public sealed class ApiKeyAuthentication(
     }
 
     private AuthenticateResult Success(Claim claim) =>
-        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([claim], Scheme)), Scheme));
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([claim], SchemeName)), SchemeName));
 }
 
 /// <summary>Domain API keys: <c>av_</c> + 40 random characters; only the SHA-256 of a key is stored.</summary>
@@ -95,8 +95,8 @@ public static class ApiKeyAuthenticationExtensions
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddAuthentication(ApiKeyAuthentication.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.Scheme, null);
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyAuthentication.AnyCaller, policy => policy.RequireAuthenticatedUser())
             .AddPolicy(ApiKeyAuthentication.AdminOnly, policy => policy.RequireRole(ApiKeyAuthentication.AdminRole));

@@ -42,8 +42,8 @@ public sealed class Infrastructure : IAsyncDisposable
                     $"from Debian's packages), or start them with `bash scripts/infra.sh` and set {PostgresVariable} (an Npgsql connection string " +
                     $"whose user may create databases) and {RabbitMqVariable} (amqp://user:password@host:port/vhost), or run where Docker is present.");
             }
-            var pg = new PostgreSqlBuilder().WithImage("postgres:16-alpine").Build();
-            var mq = new RabbitMqBuilder().WithImage("rabbitmq:3.13-management-alpine").Build();
+            var pg = new PostgreSqlBuilder("postgres:16-alpine").Build();
+            var mq = new RabbitMqBuilder("rabbitmq:3.13-management-alpine").Build();
             await Task.WhenAll(pg.StartAsync(), mq.StartAsync());
             cleanup.Add(async () => await pg.DisposeAsync());
             cleanup.Add(async () => await mq.DisposeAsync());
