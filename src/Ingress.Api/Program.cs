@@ -5,6 +5,7 @@ using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
+using Aventora.Ingress.Api.Webhooks;
 using Aventora.ServiceDefaults;
 
 // Ingress.Api: validates, authenticates, publishes and answers. It never calls Twilio and holds no conversation.
@@ -20,6 +21,7 @@ builder.Services.AddApiKeyAuthentication(builder.Configuration);
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
 builder.Services.AddSingleton<Aventora.Ingress.Api.Webhooks.TwilioSignature>();
+builder.Services.AddSingleton<StatusCallbackVerifier>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
 
 var app = builder.Build();
@@ -30,6 +32,7 @@ app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
+app.MapStatusCallbackEndpoints(); // POST /twilio/status/message and /twilio/status/call: Twilio's delivery reports
 await app.RunAsync();
 
 /// <summary>Lets tests host this service in-process.</summary>

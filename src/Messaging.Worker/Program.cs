@@ -1,6 +1,7 @@
 using Aventora.Conversations.Assistant;
 using Aventora.Domains;
 using Aventora.Messaging.Worker.Messaging;
+using Aventora.Messaging.Worker.Status;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
 
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Messaging.Worker", bus =>
 {
     bus.AddConsumer<SendMessageConsumer>();
+    bus.AddConsumer<MessageStatusReportedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);

@@ -3,6 +3,7 @@ using Aventora.Domains;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
 using Aventora.Voice.Worker.Calls;
+using Aventora.Voice.Worker.Status;
 
 // Voice.Worker: places phone and wvoice calls, and writes their TwiML turn by turn.
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.AddServiceDefaults("Voice.Worker", bus =>
 {
     bus.AddConsumer<PlaceCallConsumer>();
     bus.AddConsumer<GetCallTwimlConsumer>();
+    bus.AddConsumer<CallStatusReportedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
