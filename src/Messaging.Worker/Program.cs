@@ -1,3 +1,4 @@
+using Aventora.Billing;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains;
 using Aventora.Messaging.Worker.Messaging;
@@ -15,6 +16,7 @@ builder.AddServiceDefaults("Messaging.Worker", bus =>
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
+builder.Services.AddBilling(builder.Configuration);
 builder.Services.AddSingleton<IAssistant, ScriptedAssistant>();
 
 var app = builder.Build();

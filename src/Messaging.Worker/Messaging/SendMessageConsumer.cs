@@ -1,3 +1,4 @@
+using Aventora.Billing.Usage;
 using Aventora.Contracts.Outbound;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains.Credentials;
@@ -18,7 +19,7 @@ namespace Aventora.Messaging.Worker.Messaging;
 /// </summary>
 public sealed class SendMessageConsumer(
     CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, TwilioClientFactory twilio, IAssistant assistant,
-    IOptions<IngressOptions> ingress, ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
+    RequestBilling billing, IOptions<IngressOptions> ingress, ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
     public async Task Consume(ConsumeContext<SendMessage> context)
     {
@@ -36,6 +37,7 @@ public sealed class SendMessageConsumer(
             if (config.Config is null)
             {
                 await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, config.FailureCode!, config.FailureReason!, ct);
+                await billing.ReleaseAsync(command.RequestId, ct);
                 logger.LogWarning("Message not sent: {FailureReason}", config.FailureReason);
                 return;
             }
@@ -58,12 +60,14 @@ public sealed class SendMessageConsumer(
 
             var message = await MessageResource.CreateAsync(options, twilio.Create(config.Config));
             await callLogs.RecordTwilioAcceptedAsync(command.RequestId, message.Sid, message.Status.ToString(), ct);
+            await billing.MessageSentAsync(context, command.RequestId, command.DomainName, command.Channel, command.Type, message.Sid, ct);
             logger.LogInformation("Twilio accepted {Channel} message {MessageSid} from account {AccountSid}", command.Channel, message.Sid, config.Config.AccountSid);
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))
         {
             var failure = TwilioFailure.Permanent(api);
             await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, failure.Code, failure.Message, ct);
+            await billing.ReleaseAsync(command.RequestId, ct);
             logger.LogWarning("Twilio refused the message: {FailureReason}", failure.Message);
         }
         catch (Exception e)

@@ -1,3 +1,4 @@
+using Aventora.Billing.Usage;
 using Aventora.Contracts.Messaging;
 using Aventora.Persistence.CallLogs;
 using Aventora.TwilioGateway;
@@ -7,27 +8,34 @@ namespace Aventora.Messaging.Worker.Status;
 
 /// <summary>
 /// Follows a message's delivery as Twilio reports it: queued → sent → delivered → read (WhatsApp), or failed/undelivered
-/// with a readable reason. The row only moves forwards, so a late or redelivered report changes nothing.
+/// with a readable reason, which also gives back any credits the request still holds. The row only moves forwards,
+/// so a late or redelivered report changes nothing; releasing twice releases once.
 /// </summary>
-public sealed class MessageStatusReportedConsumer(CallLogStatusRepository statuses, ILogger<MessageStatusReportedConsumer> logger)
+public sealed class MessageStatusReportedConsumer(
+    CallLogRepository callLogs, CallLogStatusRepository statuses, RequestBilling billing, ILogger<MessageStatusReportedConsumer> logger)
     : IConsumer<MessageStatusReported>
 {
     public async Task Consume(ConsumeContext<MessageStatusReported> context)
     {
         var report = context.Message;
+        var ct = context.CancellationToken;
         var status = report.Status.ToLowerInvariant();
-        if (!CallLogLifecycle.MessageStatuses.Contains(status))
+        var log = await callLogs.FindByTwilioSidAsync(report.MessageSid, ct);
+        if (log is null || !CallLogLifecycle.MessageStatuses.Contains(status))
         {
-            logger.LogWarning("Message {MessageSid}: unknown status {Status} ignored", report.MessageSid, report.Status);
+            logger.LogWarning("Message {MessageSid}: status {Status} ignored (unknown message or status)", report.MessageSid, report.Status);
             return;
         }
 
         var failed = status is "failed" or "undelivered";
         var moved = await statuses.TryAdvanceAsync(report.MessageSid, status,
-            failed && report.ErrorCode is not null ? TwilioDeliveryErrors.Code(report.ErrorCode) : null,
+            failed ? TwilioDeliveryErrors.Code(report.ErrorCode ?? status) : null,
             failed ? TwilioDeliveryErrors.Describe(status, report.ErrorCode) : null,
-            durationSeconds: null, context.CancellationToken);
+            durationSeconds: null, ct);
         logger.LogInformation(moved ? "Message {MessageSid} is now {Status}" : "Message {MessageSid}: {Status} is late or repeated; status kept",
             report.MessageSid, status);
+
+        // Opening messages are billed when Twilio accepts them, so this gives back only what a usage has not settled yet.
+        if (failed) await billing.ReleaseAsync(log.Id, ct);
     }
 }
