@@ -37,5 +37,15 @@ public sealed class MessageStatusReportedConsumer(
 
         // Opening messages are billed when Twilio accepts them, so this gives back only what a usage has not settled yet.
         if (failed) await billing.ReleaseAsync(log.Id, ct);
+        if (report.ErrorCode == TwilioFailure.Unsubscribed.ToString())
+            await RecipientUnsubscribedAsync(log, ct);
+    }
+
+    /// <summary>Twilio says the recipient unsubscribed (21610): the number is to be opted out of the domain's messages.</summary>
+    private Task RecipientUnsubscribedAsync(CallLog log, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Recipient of request {RequestId} has unsubscribed from domain {DomainName}'s {Channel} messages (Twilio 21610)",
+            log.Id, log.DomainName, log.Channel);
+        return Task.CompletedTask;
     }
 }
