@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Aventora.Billing;
 using Aventora.Domains;
 using Aventora.Ingress.Api.Admin;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Billing;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
@@ -22,7 +24,9 @@ builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
 builder.Services.AddSingleton<TwilioSignature>();
 builder.Services.AddSingleton<WebhookDependencies>();
+builder.Services.AddSingleton<StatusCallbackVerifier>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
+builder.Services.AddCreditLedger();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -33,6 +37,8 @@ app.MapStartEndpoints();          // POST /start, GET /requests/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
 app.MapInboundMessageEndpoints();  // POST /sms/webhook, POST /whatsapp/webhook
+app.MapStatusCallbackEndpoints(); // POST /twilio/status/message and /twilio/status/call: Twilio's delivery reports
+app.MapCreditEndpoints();         // credits: grant, balance and ledger (admin; a domain's key for its own)
 await app.RunAsync();
 
 /// <summary>Lets tests host this service in-process.</summary>

@@ -1,6 +1,8 @@
+using Aventora.Billing;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains;
 using Aventora.Messaging.Worker.Messaging;
+using Aventora.Messaging.Worker.Status;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
 
@@ -10,6 +12,7 @@ builder.AddServiceDefaults("Messaging.Worker", bus =>
 {
     bus.AddConsumer<SendMessageConsumer>();
     bus.AddConsumer<InboundMessageReceivedConsumer>();
+    bus.AddConsumer<MessageStatusReportedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
@@ -17,6 +20,7 @@ builder.Services.AddTwilioGateway(builder.Configuration);
 builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddSingleton<TwilioMessageSender>();
 builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddBilling(builder.Configuration);
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -23,6 +23,7 @@ public static class PersistenceExtensions
         services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CallLogRepository>();
+        services.AddSingleton<CallLogStatusRepository>();
         services.AddSingleton<DomainRepository>();
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<SmsSessionRepository>();

@@ -1,8 +1,10 @@
+using Aventora.Billing;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
 using Aventora.Voice.Worker.Calls;
+using Aventora.Voice.Worker.Status;
 
 // Voice.Worker: places phone and wvoice calls, and writes their TwiML turn by turn.
 var builder = WebApplication.CreateBuilder(args);
@@ -10,11 +12,13 @@ builder.AddServiceDefaults("Voice.Worker", bus =>
 {
     bus.AddConsumer<PlaceCallConsumer>();
     bus.AddConsumer<GetCallTwimlConsumer>();
+    bus.AddConsumer<CallStatusReportedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
 builder.Services.AddAssistant(builder.Configuration);
+builder.Services.AddBilling(builder.Configuration);
 
 var app = builder.Build();
 app.MapServiceDefaults();

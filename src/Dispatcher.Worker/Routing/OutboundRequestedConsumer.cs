@@ -1,5 +1,6 @@
 using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
+using Aventora.Dispatcher.Worker.Billing;
 using Aventora.Domains.Credentials;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
@@ -9,10 +10,11 @@ namespace Aventora.Dispatcher.Worker.Routing;
 
 /// <summary>
 /// Decides what happens to a request: records it (its id is the request id, so a redelivery is recognised), checks that
-/// the domain and channel have Twilio credentials, and hands it to Messaging.Worker or Voice.Worker.
+/// the domain and channel have Twilio credentials and that the domain can pay (its price is reserved), and hands it to
+/// Messaging.Worker or Voice.Worker.
 /// </summary>
 public sealed class OutboundRequestedConsumer(
-    CallLogRepository callLogs, OptOutRepository optOuts, TwilioConfigProvider twilioConfigs, ILogger<OutboundRequestedConsumer> logger)
+    CallLogRepository callLogs, OptOutRepository optOuts, TwilioConfigProvider twilioConfigs, CreditCheck creditCheck, ILogger<OutboundRequestedConsumer> logger)
     : IConsumer<OutboundRequested>
 {
     public async Task Consume(ConsumeContext<OutboundRequested> context)
@@ -54,6 +56,13 @@ public sealed class OutboundRequestedConsumer(
         {
             logger.LogWarning("Request failed: {FailureCode} {FailureReason}", config.FailureCode, config.FailureReason);
             await callLogs.RecordFailureAsync(request.RequestId, CallLogStatus.Failed, config.FailureCode!, config.FailureReason!, ct);
+            return;
+        }
+
+        if (await creditCheck.TryReserveAsync(request, ct) is { } unpaid)
+        {
+            logger.LogWarning("Request refused: {FailureCode} {FailureReason}", CreditCheck.InsufficientCredits, unpaid);
+            await callLogs.RecordFailureAsync(request.RequestId, CallLogStatus.InsufficientCredits, CreditCheck.InsufficientCredits, unpaid, ct);
             return;
         }
 

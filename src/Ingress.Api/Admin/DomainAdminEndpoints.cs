@@ -8,7 +8,7 @@ using Aventora.Persistence.Domains;
 
 namespace Aventora.Ingress.Api.Admin;
 
-public sealed record DomainBody(string? DomainName, JsonObject? TechnicalJson);
+public sealed record DomainBody(string? DomainName, JsonObject? TechnicalJson, bool? CreditsEnforced = null);
 public sealed record ApiKeyBody(string? Label);
 
 /// <summary>
@@ -40,6 +40,7 @@ public static partial class DomainAdminEndpoints
         if (errors.Count > 0) return Invalid(errors);
         if (!await domains.TryCreateAsync(name!, JsonSerializer.Serialize(technical), ct))
             return Results.Problem(statusCode: 409, title: $"Domain '{name}' already exists.");
+        if (body.CreditsEnforced is { } enforced) await domains.SetCreditsEnforcedAsync(name!, enforced, ct);
         await Announce(publisher, name!, ct);
         return Results.Created($"/admin/domains/{name}", View((await domains.FindAsync(name!, ct))!));
     }
@@ -58,6 +59,7 @@ public static partial class DomainAdminEndpoints
         var technical = TechnicalJson.Merge(Read(row), body.TechnicalJson ?? [], errors);
         if (errors.Count > 0) return Invalid(errors);
         await domains.UpdateAsync(name, JsonSerializer.Serialize(technical), ct);
+        if (body.CreditsEnforced is { } enforced) await domains.SetCreditsEnforcedAsync(name, enforced, ct);
         await Announce(publisher, name, ct);
         return Results.Ok(View((await domains.FindAsync(name, ct))!));
     }
@@ -98,6 +100,7 @@ public static partial class DomainAdminEndpoints
     {
         domain_name = row.Name,
         technical_json = TechnicalJson.MaskSecrets(Read(row)),
+        credits_enforced = row.CreditsEnforced,
         created_at = row.CreatedAt,
         updated_at = row.UpdatedAt,
     };

@@ -79,6 +79,7 @@ public static class StartEndpoints
             twilio_status = log.TwilioStatus,
             error_code = log.ErrorCode,
             error_message = log.ErrorMessage,
+            duration_seconds = log.DurationSeconds,
             created_at = log.CreatedAt,
             updated_at = log.UpdatedAt,
             transcript = (await turns.ListAsync(id, cancellationToken)).Select(t => new { speaker = t.Speaker, text = t.Text, at = t.CreatedAt }),

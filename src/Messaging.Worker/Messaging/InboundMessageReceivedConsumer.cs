@@ -1,3 +1,4 @@
+using Aventora.Billing.Usage;
 using Aventora.Contracts;
 using Aventora.Contracts.Messaging;
 using Aventora.Conversations.Assistant;
@@ -17,7 +18,7 @@ namespace Aventora.Messaging.Worker.Messaging;
 /// </summary>
 public sealed class InboundMessageReceivedConsumer(
     SmsSessionRepository sessions, ConversationTurnRepository turns, OptOutRepository optOuts, CallLogRepository callLogs,
-    TwilioConfigProvider twilioConfigs, TwilioMessageSender sender, IAssistant assistant, IOptions<ConversationOptions> options,
+    TwilioConfigProvider twilioConfigs, TwilioMessageSender sender, IAssistant assistant, RequestBilling billing, IOptions<ConversationOptions> options,
     ILogger<InboundMessageReceivedConsumer> logger) : IConsumer<InboundMessageReceived>
 {
     public async Task Consume(ConsumeContext<InboundMessageReceived> context)
@@ -43,7 +44,7 @@ public sealed class InboundMessageReceivedConsumer(
         {
             await optOuts.OptInAsync(message.DomainName, message.From, ct);
             logger.LogInformation("{Channel} number opted back in to domain {DomainName}", message.Channel, message.DomainName);
-            await ReplyAsync(message, requestId, new AssistantReply(options.Value.StartMessage, false), ct);
+            await ReplyAsync(context, requestId, new AssistantReply(options.Value.StartMessage, false), ct);
             return;
         }
         if (optedOut)
@@ -53,19 +54,20 @@ public sealed class InboundMessageReceivedConsumer(
         }
         if (Keywords.Is(Keywords.Help, message.Body))
         {
-            await ReplyAsync(message, requestId, new AssistantReply(options.Value.HelpMessage, false), ct);
+            await ReplyAsync(context, requestId, new AssistantReply(options.Value.HelpMessage, false), ct);
             return;
         }
 
         var brief = new ConversationBrief(message.DomainName, message.Channel, session.Type, session.Instruction, session.Name);
         var transcript = (await turns.ListAsync(requestId, ct)).Select(t => new Turn(t.Speaker, t.Text)).ToList();
         var reply = await assistant.ReplyAsync(brief, transcript, ct);
-        await ReplyAsync(message, requestId, reply, ct);
+        await ReplyAsync(context, requestId, reply, ct);
         if (reply.EndsConversation) await sessions.SetStateAsync(session.Id, "closed", ct);
     }
 
-    private async Task ReplyAsync(InboundMessageReceived message, Guid requestId, AssistantReply reply, CancellationToken ct)
+    private async Task ReplyAsync(ConsumeContext<InboundMessageReceived> context, Guid requestId, AssistantReply reply, CancellationToken ct)
     {
+        var message = context.Message;
         if (await turns.TryClaimAssistantAsync(requestId, reply.Text, message.MessageSid, ct) is not { } turn)
         {
             logger.LogInformation("Reply to {MessageSid} already sent; redelivery ignored", message.MessageSid);
@@ -81,6 +83,8 @@ public sealed class InboundMessageReceivedConsumer(
             }
             var sent = await sender.SendAsync(config.Config, message.Channel, message.From, reply.Text);
             await turns.SetTwilioSidAsync(turn, sent.Sid, ct);
+            // Replies cost what any message costs; they were not reserved, since the person started them.
+            await billing.MessageSentAsync(context, requestId, message.DomainName, message.Channel, "reply", sent.Sid, ct);
             logger.LogInformation("Replied on {Channel} with message {MessageSid}", message.Channel, sent.Sid);
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))

@@ -1,3 +1,4 @@
+using Aventora.Billing.Usage;
 using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
 using Aventora.Conversations.Assistant;
@@ -18,8 +19,8 @@ namespace Aventora.Messaging.Worker.Messaging;
 /// </summary>
 public sealed class SendMessageConsumer(
     CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, TwilioMessageSender sender, IAssistant assistant,
-    SmsSessionRepository sessions, ConversationTurnRepository turns, OptOutRepository optOuts, IOptions<ConversationOptions> conversation,
-    ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
+    SmsSessionRepository sessions, ConversationTurnRepository turns, OptOutRepository optOuts, RequestBilling billing,
+    IOptions<ConversationOptions> conversation, ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
 
     public static string WindowClosedReason(TimeSpan window) =>
@@ -41,6 +42,7 @@ public sealed class SendMessageConsumer(
             if (config.Config is null)
             {
                 await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, config.FailureCode!, config.FailureReason!, ct);
+                await billing.ReleaseAsync(command.RequestId, ct);
                 logger.LogWarning("Message not sent: {FailureReason}", config.FailureReason);
                 return;
             }
@@ -50,6 +52,7 @@ public sealed class SendMessageConsumer(
                 && !(session?.LastInboundAt is { } last && DateTime.UtcNow - last.ToUniversalTime() < conversation.Value.WhatsAppWindow))
             {
                 await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, TwilioFailure.WhatsAppWindowClosed, WindowClosedReason(conversation.Value.WhatsAppWindow), ct);
+                await billing.ReleaseAsync(command.RequestId, ct);
                 logger.LogWarning("WhatsApp free text refused: the person has not written within the window");
                 return;
             }
@@ -66,6 +69,7 @@ public sealed class SendMessageConsumer(
             await callLogs.RecordTwilioAcceptedAsync(command.RequestId, message.Sid, message.Status.ToString(), ct);
             if (await turns.TryClaimAssistantAsync(command.RequestId, text, $"opening:{command.RequestId}", ct) is { } turn)
                 await turns.SetTwilioSidAsync(turn, message.Sid, ct);
+            await billing.MessageSentAsync(context, command.RequestId, command.DomainName, command.Channel, command.Type, message.Sid, ct);
             logger.LogInformation("Twilio accepted {Channel} message {MessageSid} from account {AccountSid}", command.Channel, message.Sid, config.Config.AccountSid);
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))
@@ -75,6 +79,7 @@ public sealed class SendMessageConsumer(
                 await optOuts.OptOutAsync(command.DomainName, command.PhoneNumber, OptOutRepository.TwilioUnsubscribed, ct);
             await callLogs.RecordFailureAsync(command.RequestId,
                 api.Code == TwilioFailure.Unsubscribed ? CallLogStatus.OptedOut : CallLogStatus.Failed, failure.Code, failure.Message, ct);
+            await billing.ReleaseAsync(command.RequestId, ct);
             logger.LogWarning("Twilio refused the message: {FailureReason}", failure.Message);
         }
         catch (Exception e)

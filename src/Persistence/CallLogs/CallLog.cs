@@ -17,6 +17,7 @@ public sealed record CallLog
     public string? TwilioStatus { get; init; }
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
+    public int? DurationSeconds { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -31,4 +32,6 @@ public static class CallLogStatus
     public const string OptedOut = "opted_out";
     /// <summary>A conversation the person started by writing first.</summary>
     public const string Inbound = "inbound";
+    /// <summary>The domain could not pay for the request: nothing was sent.</summary>
+    public const string InsufficientCredits = "insufficient_credits";
 }

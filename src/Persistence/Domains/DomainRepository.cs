@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Aventora.Persistence.Domains;
 
-public sealed record DomainRow(string Name, string TechnicalJson, DateTime CreatedAt, DateTime UpdatedAt);
+public sealed record DomainRow(string Name, string TechnicalJson, DateTime CreatedAt, DateTime UpdatedAt, bool CreditsEnforced);
 
 /// <summary>The <c>domains</c> table: each domain's metadata.</summary>
 public sealed class DomainRepository(NpgsqlDataSource dataSource)
@@ -12,7 +12,7 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DomainRow>(new CommandDefinition(
-            "SELECT name, technical_json::text AS technical_json, created_at, updated_at FROM domains WHERE name = @name",
+            "SELECT name, technical_json::text AS technical_json, created_at, updated_at, credits_enforced FROM domains WHERE name = @name",
             new { name }, cancellationToken: cancellationToken));
     }
 
@@ -20,7 +20,7 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DomainRow>(new CommandDefinition(
-            "SELECT name, technical_json::text AS technical_json, created_at, updated_at FROM domains ORDER BY name",
+            "SELECT name, technical_json::text AS technical_json, created_at, updated_at, credits_enforced FROM domains ORDER BY name",
             cancellationToken: cancellationToken));
         return rows.AsList();
     }
@@ -50,6 +50,15 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE domains SET technical_json = @technicalJson::jsonb, updated_at = now() WHERE name = @name",
             new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Turns credit enforcement on or off; false when there is no such domain.</summary>
+    public async Task<bool> SetCreditsEnforcedAsync(string name, bool creditsEnforced, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE domains SET credits_enforced = @creditsEnforced, updated_at = now() WHERE name = @name",
+            new { name, creditsEnforced }, cancellationToken: cancellationToken)) == 1;
     }
 
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)

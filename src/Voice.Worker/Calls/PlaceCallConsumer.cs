@@ -1,3 +1,4 @@
+using Aventora.Billing.Usage;
 using Aventora.Contracts.Outbound;
 using Aventora.Domains.Credentials;
 using Aventora.Persistence.CallLogs;
@@ -18,7 +19,7 @@ namespace Aventora.Voice.Worker.Calls;
 /// </summary>
 public sealed class PlaceCallConsumer(
     CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, TwilioClientFactory twilio,
-    IOptions<IngressOptions> ingress, ILogger<PlaceCallConsumer> logger) : IConsumer<PlaceCall>
+    RequestBilling billing, IOptions<IngressOptions> ingress, ILogger<PlaceCallConsumer> logger) : IConsumer<PlaceCall>
 {
     private static readonly List<string> LifecycleEvents = ["initiated", "ringing", "answered", "completed"];
 
@@ -38,6 +39,7 @@ public sealed class PlaceCallConsumer(
             if (config.Config is null)
             {
                 await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, config.FailureCode!, config.FailureReason!, ct);
+                await billing.ReleaseAsync(command.RequestId, ct);
                 logger.LogWarning("Call not placed: {FailureReason}", config.FailureReason);
                 return;
             }
@@ -60,6 +62,7 @@ public sealed class PlaceCallConsumer(
         {
             var failure = TwilioFailure.Permanent(api);
             await callLogs.RecordFailureAsync(command.RequestId, CallLogStatus.Failed, failure.Code, failure.Message, ct);
+            await billing.ReleaseAsync(command.RequestId, ct);
             logger.LogWarning("Twilio refused the call: {FailureReason}", failure.Message);
         }
         catch (Exception e)

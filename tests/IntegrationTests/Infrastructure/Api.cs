@@ -34,11 +34,16 @@ public static class Api
     public static Task<JsonObject> RequestFailedAsync(this SystemFixture system, Guid id) =>
         system.RequestWhenAsync(id, r => r["status"]?.GetValue<string>() == "failed", $"request {id} to fail");
 
-    /// <summary>Creates a domain through the admin endpoints and returns an API key of its own.</summary>
-    public static async Task<string> CreateDomainAsync(this SystemFixture system, string name, object technicalJson)
+    /// <summary>Creates a domain through the admin endpoints, grants it <paramref name="credits"/>, and returns an API key of its own.</summary>
+    public static async Task<string> CreateDomainAsync(this SystemFixture system, string name, object technicalJson, int credits = 100_000)
     {
         var created = await system.Admin.PostAsJsonAsync("/admin/domains", new { domain_name = name, technical_json = technicalJson });
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        if (credits > 0)
+        {
+            var granted = await system.Admin.PostAsJsonAsync($"/admin/domains/{name}/credits", new { credits, reason = "integration tests" });
+            Assert.True(granted.IsSuccessStatusCode, await granted.Content.ReadAsStringAsync());
+        }
         var key = await system.Admin.PostAsJsonAsync($"/admin/domains/{name}/api-keys", new { label = "tests" });
         Assert.True(key.IsSuccessStatusCode, await key.Content.ReadAsStringAsync());
         return (await key.JsonAsync())["api_key"]!.GetValue<string>();

@@ -25,7 +25,7 @@ public sealed class SmsFlowTests(SystemFixture system)
         Assert.Equal($"/requests/{id}", response.Headers.Location?.OriginalString);
 
         var request = await system.RequestWithSidAsync(id);
-        Assert.Equal("queued", request.Str("status"));
+        Assert.Contains(request.Str("status"), new[] { "queued", "sent", "delivered" }); // status callbacks move it on
 
         var sent = Assert.Single(await system.Emulator.GetRequestsAsync(to));
         Assert.Equal("Messages", sent.Resource);
@@ -87,7 +87,7 @@ public sealed class SmsFlowTests(SystemFixture system)
             .AcceptedRequestIdAsync();
 
         var request = await system.RequestWithSidAsync(id);
-        Assert.Equal("queued", request.Str("status"));
+        Assert.Contains(request.Str("status"), new[] { "queued", "sent", "delivered" }); // status callbacks move it on
         var attempts = await system.Emulator.GetRequestsAsync(to);
         Assert.Equal([429, 429, 201], attempts.Select(a => a.StatusCode).ToArray());
     }

@@ -1,0 +1,55 @@
+namespace Aventora.Persistence.CallLogs;
+
+/// <summary>
+/// The order of a request's statuses, Aventora's and Twilio's, for messages and calls alike. A status only ever moves to a
+/// higher rank, so a late or repeated status callback changes nothing. Final statuses share the top rank: nothing leaves them.
+/// </summary>
+public static class CallLogLifecycle
+{
+    public const int Final = 100;
+
+    private static readonly Dictionary<string, int> Ranks = new(StringComparer.Ordinal)
+    {
+        [CallLogStatus.Received] = 0,
+        [CallLogStatus.Routed] = 1,
+        // Aventora's claim before calling Twilio, and Twilio's own "sending" of a message: both come before Twilio queues it.
+        [CallLogStatus.Sending] = 2,
+        ["accepted"] = 3,
+        ["scheduled"] = 3,
+        ["queued"] = 4,
+        ["initiated"] = 4,
+        ["ringing"] = 5,
+        ["in-progress"] = 6,
+        ["sent"] = 6,
+        ["delivered"] = 7,
+        ["read"] = 8,
+        ["completed"] = Final,
+        ["busy"] = Final,
+        ["no-answer"] = Final,
+        ["canceled"] = Final,
+        ["undelivered"] = Final,
+        [CallLogStatus.Failed] = Final,
+        [CallLogStatus.InsufficientCredits] = Final,
+    };
+
+    /// <summary>Message statuses Twilio reports to a status callback.</summary>
+    public static readonly IReadOnlySet<string> MessageStatuses =
+        new HashSet<string> { "accepted", "scheduled", "queued", "sending", "sent", "delivered", "read", "undelivered", "failed", "canceled" };
+
+    /// <summary>Call statuses Twilio reports to a status callback.</summary>
+    public static readonly IReadOnlySet<string> CallStatuses =
+        new HashSet<string> { "queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled" };
+
+    /// <summary>The status's rank, or null for a status this table does not know (which nothing may overwrite).</summary>
+    public static int? Rank(string status) => Ranks.TryGetValue(status, out var rank) ? rank : null;
+
+    public static bool IsFinal(string status) => Rank(status) == Final;
+
+    /// <summary>May a request at <paramref name="current"/> move to <paramref name="next"/>? Only forwards, never out of a final status.</summary>
+    public static bool MayMove(string current, string next) =>
+        Rank(current) is { } from && Rank(next) is { } to && from < to;
+
+    /// <summary>Every status a request may be in to move to <paramref name="next"/>: the guard of the UPDATE.</summary>
+    public static string[] Before(string next) =>
+        Rank(next) is { } to ? Ranks.Where(r => r.Value < to).Select(r => r.Key).ToArray() : [];
+}

@@ -1,0 +1,45 @@
+using Aventora.Billing.Usage;
+using Aventora.Contracts.Voice;
+using Aventora.Persistence.CallLogs;
+using Aventora.TwilioGateway;
+using MassTransit;
+
+namespace Aventora.Voice.Worker.Status;
+
+/// <summary>
+/// Follows a call as Twilio reports it: initiated → ringing → in-progress → completed (with its duration), or busy, no-answer,
+/// failed, canceled with the reason. A call that connected is billed by its type; one that never did gives its reserved
+/// credits back. The row only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
+/// </summary>
+public sealed class CallStatusReportedConsumer(
+    CallLogRepository callLogs, CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
+    : IConsumer<CallStatusReported>
+{
+    public async Task Consume(ConsumeContext<CallStatusReported> context)
+    {
+        var report = context.Message;
+        var ct = context.CancellationToken;
+        var status = report.Status.ToLowerInvariant();
+        var log = await callLogs.FindByTwilioSidAsync(report.CallSid, ct);
+        if (log is null || !CallLogLifecycle.CallStatuses.Contains(status))
+        {
+            logger.LogWarning("Call {CallSid}: status {Status} ignored (unknown call or status)", report.CallSid, report.Status);
+            return;
+        }
+
+        var unanswered = status is "busy" or "no-answer" or "failed" or "canceled";
+        var final = CallLogLifecycle.IsFinal(status);
+        var moved = await statuses.TryAdvanceAsync(report.CallSid, status,
+            unanswered ? (report.ErrorCode is null ? status : TwilioDeliveryErrors.Code(report.ErrorCode)) : null,
+            unanswered ? TwilioDeliveryErrors.Describe(status, report.ErrorCode, report.ErrorMessage) : null,
+            final ? report.DurationSeconds ?? 0 : null, ct);
+        logger.LogInformation(moved ? "Call {CallSid} is now {Status}" : "Call {CallSid}: {Status} is late or repeated; status kept",
+            report.CallSid, status);
+
+        if (!final) return;
+        if (status == "completed" && report.DurationSeconds > 0)
+            await billing.CallConnectedAsync(context, log.Id, log.DomainName, log.Channel, log.Type, report.CallSid, ct);
+        else
+            await billing.ReleaseAsync(log.Id, ct);
+    }
+}

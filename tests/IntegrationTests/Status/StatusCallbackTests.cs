@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Aventora.IntegrationTests.Infrastructure;
+using Aventora.Ingress.Api.Webhooks;
+
+namespace Aventora.IntegrationTests.Status;
+
+/// <summary>Twilio's status callbacks, from the emulator or forged, through Ingress.Api and the workers into call_logs.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class StatusCallbackTests(SystemFixture system)
+{
+    [Fact]
+    public async Task A_delivered_sms_shows_delivered()
+    {
+        var id = await StartAsync("sms", SystemFixture.UniqueNumber());
+        var request = await system.RequestWhenAsync(id, r => r.Str("status") == "delivered", "the sms to be delivered");
+        Assert.Equal("delivered", request.Str("twilio_status"));
+        Assert.Null(request["error_code"]);
+    }
+
+    [Fact]
+    public async Task An_undelivered_sms_shows_the_carriers_reason()
+    {
+        var to = SystemFixture.UniqueNumber();
+        await system.Emulator.SetDeliveryOutcomeAsync(to, "undelivered", 30003);
+        var id = await StartAsync("sms", to);
+        var request = await system.RequestWhenAsync(id, r => r.Str("status") == "undelivered", "the sms to be undelivered");
+        Assert.Equal("twilio_30003", request.Str("error_code"));
+        Assert.Contains("unreachable", request.Str("error_message"));
+    }
+
+    [Fact]
+    public async Task A_completed_call_shows_completed_with_its_duration()
+    {
+        var to = SystemFixture.UniqueNumber();
+        var id = await StartAsync("phone", to);
+        var request = await system.RequestWhenAsync(id, r => r.Str("status") == "completed", "the call to complete");
+        var call = await system.Emulator.WaitForCallEndAsync(request.Str("twilio_sid"));
+        Assert.True(call.Duration > 0);
+        Assert.Equal(call.Duration, request["duration_seconds"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_busy_call_shows_busy_with_no_duration_billed()
+    {
+        var to = SystemFixture.UniqueNumber();
+        await system.Emulator.SetCallOutcomeAsync(to, "busy");
+        var id = await StartAsync("phone", to);
+        var request = await system.RequestWhenAsync(id, r => r.Str("status") == "busy", "the call to end busy");
+        Assert.Equal(0, request["duration_seconds"]!.GetValue<int>());
+        Assert.Contains("busy", request.Str("error_message"));
+    }
+
+    [Fact]
+    public async Task A_forged_unsigned_or_unknown_callback_gets_403_and_changes_nothing()
+    {
+        var id = await StartAsync("sms", SystemFixture.UniqueNumber());
+        var delivered = await system.RequestWhenAsync(id, r => r.Str("status") == "delivered", "the sms to be delivered");
+        var sid = delivered.Str("twilio_sid");
+        var form = MessageForm(sid, "failed", errorCode: "30007");
+
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync("/twilio/status/message", form, signedWith: "not-the-accounts-token"));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync("/twilio/status/message", form, signedWith: null));
+        var unknown = MessageForm("SM" + Guid.NewGuid().ToString("N"), "delivered");
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync("/twilio/status/message", unknown, signedWith: system.EnvironmentAccount.Token));
+        // The right token but another account's SID in the form: not the account that owns the message.
+        var otherAccount = new Dictionary<string, string>(form) { ["AccountSid"] = SystemFixture.NewAccountCredentials().Sid };
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync("/twilio/status/message", otherAccount, signedWith: system.EnvironmentAccount.Token));
+
+        var after = await system.RequestWhenAsync(id, _ => true, "the request");
+        Assert.Equal("delivered", after.Str("status"));
+        Assert.Null(after["error_code"]);
+        Assert.DoesNotContain(system.Logs.Lines, l => l.Contains($"Twilio reported message {sid} failed") || l.Contains($"Twilio reported message \"{sid}\" \"failed\""));
+    }
+
+    [Fact]
+    public async Task Late_message_callbacks_never_move_the_status_backwards()
+    {
+        var id = await StartAsync("sms", SystemFixture.UniqueNumber());
+        var delivered = await system.RequestWhenAsync(id, r => r.Str("status") == "delivered", "the sms to be delivered");
+        var sid = delivered.Str("twilio_sid");
+
+        foreach (var late in new[] { "sent", "queued", "delivered" })
+            Assert.Equal(HttpStatusCode.NoContent, await PostAsync("/twilio/status/message", MessageForm(sid, late), system.EnvironmentAccount.Token));
+
+        await Eventually.Get(() => Task.FromResult<string?>(system.Logs.All),
+            logs => logs.Split('\n').Count(l => l.Contains(sid) && l.Contains("is late or repeated")) >= 3, "the worker to see the late callbacks");
+        Assert.Equal("delivered", (await system.RequestWhenAsync(id, _ => true, "the request")).Str("status"));
+    }
+
+    [Fact]
+    public async Task Late_call_callbacks_never_move_the_status_backwards_or_lose_the_duration()
+    {
+        var id = await StartAsync("phone", SystemFixture.UniqueNumber());
+        var completed = await system.RequestWhenAsync(id, r => r.Str("status") == "completed", "the call to complete");
+        var sid = completed.Str("twilio_sid");
+        var duration = completed["duration_seconds"]!.GetValue<int>();
+
+        foreach (var late in new[] { "ringing", "in-progress", "initiated" })
+        {
+            var form = new Dictionary<string, string>
+            {
+                ["CallSid"] = sid, ["AccountSid"] = system.EnvironmentAccount.Sid, ["CallStatus"] = late, ["Direction"] = "outbound-api",
+            };
+            Assert.Equal(HttpStatusCode.NoContent, await PostAsync("/twilio/status/call", form, system.EnvironmentAccount.Token));
+        }
+
+        await Eventually.Get(() => Task.FromResult<string?>(system.Logs.All),
+            logs => logs.Split('\n').Count(l => l.Contains(sid) && l.Contains("is late or repeated")) >= 3, "the worker to see the late callbacks");
+        var after = await system.RequestWhenAsync(id, _ => true, "the request");
+        Assert.Equal("completed", after.Str("status"));
+        Assert.Equal(duration, after["duration_seconds"]!.GetValue<int>());
+    }
+
+    private async Task<Guid> StartAsync(string channel, string to) =>
+        await (await system.StartAsync(Api.StartBody(to, channel, "informational", "Your parcel arrives today")))
+            .AcceptedRequestIdAsync();
+
+    private Dictionary<string, string> MessageForm(string sid, string status, string? errorCode = null)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["MessageSid"] = sid, ["SmsSid"] = sid, ["AccountSid"] = system.EnvironmentAccount.Sid,
+            ["MessageStatus"] = status, ["SmsStatus"] = status, ["ApiVersion"] = "2010-04-01",
+        };
+        if (errorCode is not null) form["ErrorCode"] = errorCode;
+        return form;
+    }
+
+    /// <summary>Posts a callback as Twilio would, signed with <paramref name="signedWith"/> (or unsigned when null).</summary>
+    private async Task<HttpStatusCode> PostAsync(string path, Dictionary<string, string> form, string? signedWith)
+    {
+        using var http = system.Ingress.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        if (signedWith is not null)
+            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(signedWith, system.Settings["Ingress:PublicBaseUrl"] + path, form));
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+}
