@@ -14,7 +14,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
 dotnet build Aventora.sln -c Release -nologo -v quiet 2>&1 | tail -n 20
 if [ "${PIPESTATUS[0]}" -ne 0 ]; then echo "build failed"; echo "0 passed, 1 failed"; exit 1; fi
-dotnet test Aventora.sln -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -vE '^\s*$'
+dotnet test Aventora.sln -c Release --no-build --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # Sum the per-assembly summaries ("Failed: 0, Passed: 12, Skipped: 0, ...") into the one closing line.
