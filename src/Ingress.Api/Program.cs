@@ -2,6 +2,7 @@ using System.Text.Json;
 using Aventora.Domains;
 using Aventora.Ingress.Api.Admin;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Batches;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
@@ -21,6 +22,7 @@ builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
 builder.Services.AddSingleton<Aventora.Ingress.Api.Webhooks.TwilioSignature>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
+builder.Services.AddBatches(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -28,6 +30,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
+app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
 await app.RunAsync();

@@ -1,5 +1,7 @@
+using Aventora.Persistence.Batches;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
+using Aventora.Persistence.EmailPull;
 using Aventora.Persistence.Migrations;
 using Dapper;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +26,9 @@ public static class PersistenceExtensions
         services.AddSingleton<CallLogRepository>();
         services.AddSingleton<DomainRepository>();
         services.AddSingleton<ApiKeyRepository>();
+        services.AddSingleton<BatchRepository>();
+        services.AddSingleton<EmailPullConfigRepository>();
+        services.AddSingleton<EmailPullMessageRepository>();
         return services;
     }
 }
