@@ -18,6 +18,7 @@ public static class BatchEndpoints
 {
     private static readonly string[] CsvMediaTypes = ["text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"];
     private const int MaxIdempotencyKeyLength = 200;
+    private const int MaxFieldLength = 1000;
 
     public static IEndpointRouteBuilder MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
@@ -58,8 +59,10 @@ public static class BatchEndpoints
                     else if (disposition.IsFormDisposition())
                     {
                         using var text = new StreamReader(section.Body);
-                        var value = await text.ReadToEndAsync(ct);
-                        if (value.Length <= 1000) fields.TryAdd(HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "", value);
+                        var buffer = new char[MaxFieldLength + 1];
+                        var length = await text.ReadBlockAsync(buffer, ct);
+                        if (length > MaxFieldLength) return Problem(400, "field_too_long", $"Form fields are at most {MaxFieldLength} characters.");
+                        fields.TryAdd(HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "", new string(buffer, 0, length));
                     }
                 }
                 if (file is null) return Problem(400, "no_file", "The multipart upload holds no file: send the CSV as a file field.");
@@ -75,7 +78,7 @@ public static class BatchEndpoints
             }
 
             var caller = Caller.From(http.User);
-            var domain = (caller.IsAdmin ? Blank(fields.GetValueOrDefault("domain_name")) : caller.DomainName)?.ToLowerInvariant();
+            var domain = (Blank(fields.GetValueOrDefault("domain_name")) ?? caller.DomainName)?.ToLowerInvariant();
             if (domain is null) return Problem(400, "domain_required", "domain_name is required with the admin key: the domain the batch is for.");
             if (!caller.MayActFor(domain)) return Problem(403, "forbidden", $"This API key may not act for domain '{domain}'.");
             var defaultChannel = Blank(fields.GetValueOrDefault("default_channel"))?.ToLowerInvariant();

@@ -36,6 +36,11 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
+    /// <summary>Batches:MaxFileBytes of this run: small, so the oversized-file test stays small.</summary>
+    public const long BatchMaxFileBytes = 256 * 1024;
+    /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
+    public string DropFolder { get; } = Directory.CreateTempSubdirectory("aventora-drop-").FullName;
+
     public async Task InitializeAsync()
     {
         Infrastructure = await Infrastructure.StartAsync();
@@ -63,6 +68,11 @@ public sealed class SystemFixture : IAsyncLifetime
             ["TWILIO_AUTH_TOKEN"] = EnvironmentAccount.Token,
             ["TWILIO_SMS_NUMBER"] = EnvironmentSmsNumber,
             ["TWILIO_PHONE_NUMBER"] = EnvironmentPhoneNumber,
+            ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
+            ["Batches:DropFolder"] = DropFolder,
+            ["Batches:DropPollInterval"] = "00:00:00.200",
+            // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
+            ["EmailPull:Enabled"] = "false",
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
@@ -121,6 +131,7 @@ public sealed class SystemFixture : IAsyncLifetime
         if (EmulatorApp is not null) await EmulatorApp.DisposeAsync();
         if (Database is not null) await Database.DisposeAsync();
         if (Infrastructure is not null) await Infrastructure.DisposeAsync();
+        try { Directory.Delete(DropFolder, recursive: true); } catch (IOException) { }
     }
 }
 
