@@ -3,6 +3,7 @@ using Aventora.Domains;
 using Aventora.Ingress.Api.Admin;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Batches;
+using Aventora.Ingress.Api.EmailPull;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
@@ -23,6 +24,7 @@ builder.Services.AddSingleton<ConfirmedPublisher>();
 builder.Services.AddSingleton<Aventora.Ingress.Api.Webhooks.TwilioSignature>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
 builder.Services.AddBatches(builder.Configuration);
+builder.Services.AddEmailPull(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -32,6 +34,7 @@ app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
 app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
+app.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
 await app.RunAsync();
 

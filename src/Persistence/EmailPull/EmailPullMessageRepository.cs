@@ -3,7 +3,18 @@ using Npgsql;
 
 namespace Aventora.Persistence.EmailPull;
 
-public sealed record EmailPullMessage(Guid Id, string Status, DateTimeOffset ClaimedAt);
+public sealed record EmailPullMessageRow
+{
+    public required Guid Id { get; init; }
+    public required long UidValidity { get; init; }
+    public required long Uid { get; init; }
+    public string? MessageId { get; init; }
+    public required string Status { get; init; }
+    public string? Reason { get; init; }
+    public int RequestCount { get; init; }
+    public DateTimeOffset ClaimedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
 
 public static class EmailPullMessageStatus
 {
@@ -45,6 +56,16 @@ public sealed class EmailPullMessageRepository(NpgsqlDataSource dataSource)
             """, new { configId, uidValidity, uid, messageId, staleAfter }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The status of a mail known by UID or Message-Id, or null when it is new.</summary>
+    public async Task<string?> FindStatusAsync(Guid configId, long uidValidity, long uid, string? messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition("""
+            SELECT status FROM email_pull_messages
+            WHERE config_id = @configId AND ((uid_validity = @uidValidity AND uid = @uid) OR message_id = @messageId)
+            """, new { configId, uidValidity, uid, messageId }, cancellationToken: cancellationToken));
+    }
+
     public async Task FinishAsync(Guid id, string status, string? reason, int requestCount, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -62,11 +83,12 @@ public sealed class EmailPullMessageRepository(NpgsqlDataSource dataSource)
             new { id }, cancellationToken: cancellationToken));
     }
 
-    public async Task<IReadOnlyList<(string Status, string? Reason, int RequestCount)>> ListAsync(Guid configId, CancellationToken cancellationToken)
+    /// <summary>The latest mails of a mailbox, newest first, for the operator.</summary>
+    public async Task<IReadOnlyList<EmailPullMessageRow>> ListAsync(Guid configId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, string?, int)>(new CommandDefinition(
-            "SELECT status, reason, request_count FROM email_pull_messages WHERE config_id = @configId ORDER BY claimed_at",
-            new { configId }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<EmailPullMessageRow>(new CommandDefinition(
+            "SELECT * FROM email_pull_messages WHERE config_id = @configId ORDER BY claimed_at DESC LIMIT @limit",
+            new { configId, limit }, cancellationToken: cancellationToken))).AsList();
     }
 }
