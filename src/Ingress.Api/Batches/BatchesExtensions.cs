@@ -7,6 +7,7 @@ public static class BatchesExtensions
     {
         services.AddOptions<BatchOptions>().Bind(configuration.GetSection(BatchOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<BatchProcessor>();
+        services.AddHostedService<DropFolderWatcher>();
         return services;
     }
 }
