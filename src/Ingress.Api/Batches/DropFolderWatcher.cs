@@ -68,7 +68,7 @@ public sealed partial class DropFolderWatcher(BatchProcessor processor, IOptions
         {
             await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
             (outcome, refusal) = await processor.ProcessAsync(
-                new BatchUpload(batchId, domain, options.Value.DropDefaultChannel, "drop", file.Name), stream, ct);
+                new BatchUpload(batchId, domain, string.IsNullOrWhiteSpace(options.Value.DropDefaultChannel) ? null : options.Value.DropDefaultChannel, "drop", file.Name), stream, ct);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
