@@ -67,5 +67,69 @@ fi
 as_root rabbitmqctl -q set_permissions -p "$MQ_VHOST" "$MQ_USER" '.*' '.*' '.*' >/dev/null
 for _ in $(seq 1 60); do curl -fsS -u "$MQ_USER:$MQ_PASSWORD" http://localhost:15672/api/overview >/dev/null 2>&1 && break; sleep 1; done
 
+# --- Dovecot (IMAP, for the email-pull tests; only with AVENTORA_WITH_IMAP=1) ----------------------
+# A config of its own under $IMAP_DIR (the system's /etc/dovecot is left alone), on loopback only, plaintext login allowed
+# there, users in a passwd-file, maildirs under $IMAP_DIR/mail owned by nobody. Started directly (no systemd here).
+IMAP_DIR="${AVENTORA_IMAP_DIR:-/var/tmp/aventora-dovecot}"
+IMAP_PORT="${AVENTORA_IMAP_PORT:-1143}"
+IMAP_USER="${AVENTORA_IMAP_USER:-aventora-test}"
+IMAP_PASSWORD="${AVENTORA_IMAP_PASSWORD:-aventora-test}"
+if [ "${AVENTORA_WITH_IMAP:-0}" = "1" ]; then
+  as_root mkdir -p "$IMAP_DIR/run" "$IMAP_DIR/state" "$IMAP_DIR/mail"
+  as_root chown nobody:nogroup "$IMAP_DIR/mail"
+  as_root tee "$IMAP_DIR/users" >/dev/null <<USERS
+$IMAP_USER:{PLAIN}$IMAP_PASSWORD::::::
+$IMAP_USER-2:{PLAIN}$IMAP_PASSWORD::::::
+USERS
+  as_root chown root:dovecot "$IMAP_DIR/users" && as_root chmod 640 "$IMAP_DIR/users"
+  as_root tee "$IMAP_DIR/dovecot.conf" >/dev/null <<CONF
+# Written by scripts/infra.sh for Aventora's tests: loopback only, not for real mail.
+protocols = imap
+listen = 127.0.0.1
+base_dir = $IMAP_DIR/run
+state_dir = $IMAP_DIR/state
+log_path = $IMAP_DIR/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $IMAP_DIR/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$IMAP_DIR/mail/%u
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+}
+CONF
+  if [ -f "$IMAP_DIR/run/master.pid" ] && as_root kill -0 "$(cat "$IMAP_DIR/run/master.pid")" 2>/dev/null; then
+    as_root dovecot -c "$IMAP_DIR/dovecot.conf" reload
+  else
+    log "starting Dovecot on 127.0.0.1:$IMAP_PORT"
+    # Its own stdio closed, so a caller's pipe is not held open by the daemon; config errors land in startup.log.
+    as_root dovecot -c "$IMAP_DIR/dovecot.conf" </dev/null >/dev/null 2>"$IMAP_DIR/startup.log" || { cat "$IMAP_DIR/startup.log" >&2; exit 1; }
+  fi
+  for _ in $(seq 1 30); do (exec 3<>"/dev/tcp/127.0.0.1/$IMAP_PORT") 2>/dev/null && break; sleep 0.5; done
+  log "IMAP:       127.0.0.1:$IMAP_PORT users $IMAP_USER, $IMAP_USER-2 (AVENTORA_TEST_IMAP=127.0.0.1:$IMAP_PORT)"
+fi
+
 log "PostgreSQL: Host=localhost;Port=5432;Database=$PG_DB;Username=$PG_USER"
 log "RabbitMQ:   amqp://$MQ_USER@localhost:5672/$MQ_VHOST (management on http://localhost:15672)"

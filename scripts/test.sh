@@ -9,6 +9,10 @@ AVENTORA_WITH_IMAP=1 bash scripts/infra.sh || { echo "infra failed"; echo "0 pas
 export AVENTORA_TEST_POSTGRES="${AVENTORA_TEST_POSTGRES:-Host=localhost;Port=5432;Database=postgres;Username=${AVENTORA_PG_USER:-aventora};Password=${AVENTORA_PG_PASSWORD:-aventora}}"
 export AVENTORA_TEST_RABBITMQ="${AVENTORA_TEST_RABBITMQ:-amqp://${AVENTORA_MQ_USER:-aventora}:${AVENTORA_MQ_PASSWORD:-aventora}@localhost:5672/${AVENTORA_MQ_VHOST:-aventora}}"
 export AVENTORA_TEST_RABBITMQ_MANAGEMENT="${AVENTORA_TEST_RABBITMQ_MANAGEMENT:-http://localhost:15672}"
+# The Dovecot that infra.sh started for the email-pull tests (see AVENTORA_IMAP_* there).
+export AVENTORA_TEST_IMAP="${AVENTORA_TEST_IMAP:-127.0.0.1:${AVENTORA_IMAP_PORT:-1143}}"
+export AVENTORA_TEST_IMAP_USER="${AVENTORA_TEST_IMAP_USER:-${AVENTORA_IMAP_USER:-aventora-test}}"
+export AVENTORA_TEST_IMAP_PASSWORD="${AVENTORA_TEST_IMAP_PASSWORD:-${AVENTORA_IMAP_PASSWORD:-aventora-test}}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log=$(mktemp)

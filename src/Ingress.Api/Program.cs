@@ -4,6 +4,8 @@ using Aventora.Domains;
 using Aventora.Ingress.Api.Admin;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Billing;
+using Aventora.Ingress.Api.Batches;
+using Aventora.Ingress.Api.EmailPull;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
@@ -27,6 +29,8 @@ builder.Services.AddSingleton<WebhookDependencies>();
 builder.Services.AddSingleton<StatusCallbackVerifier>();
 builder.Services.AddVoiceTwiml(builder.Configuration);
 builder.Services.AddCreditLedger();
+builder.Services.AddBatches(builder.Configuration);
+builder.Services.AddEmailPull(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -34,7 +38,9 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
+app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
+app.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
 app.MapInboundMessageEndpoints();  // POST /sms/webhook, POST /whatsapp/webhook
 app.MapStatusCallbackEndpoints(); // POST /twilio/status/message and /twilio/status/call: Twilio's delivery reports

@@ -1,6 +1,8 @@
+using Aventora.Persistence.Batches;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.Conversations;
+using Aventora.Persistence.EmailPull;
 using Aventora.Persistence.Migrations;
 using Dapper;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +31,9 @@ public static class PersistenceExtensions
         services.AddSingleton<SmsSessionRepository>();
         services.AddSingleton<ConversationTurnRepository>();
         services.AddSingleton<OptOutRepository>();
+        services.AddSingleton<BatchRepository>();
+        services.AddSingleton<EmailPullConfigRepository>();
+        services.AddSingleton<EmailPullMessageRepository>();
         return services;
     }
 }

@@ -33,6 +33,8 @@ public sealed class OutboundRequestedConsumer(
             Email = request.Email,
             Source = request.Source,
             Status = CallLogStatus.Received,
+            BatchId = request.BatchId,
+            LineNumber = request.LineNumber,
         }, ct);
 
         // Only a request still at "received" is routed; anything further along was routed by an earlier delivery.

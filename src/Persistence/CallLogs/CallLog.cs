@@ -13,6 +13,9 @@ public sealed record CallLog
     public string? Email { get; init; }
     public required string Source { get; init; }
     public required string Status { get; init; }
+    /// <summary>The CSV batch the request came in, and its line there (both null outside batches).</summary>
+    public Guid? BatchId { get; init; }
+    public int? LineNumber { get; init; }
     public string? TwilioSid { get; init; }
     public string? TwilioStatus { get; init; }
     public string? ErrorCode { get; init; }

@@ -11,8 +11,8 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status)
-            VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status)
+            INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number)
+            VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber)
             ON CONFLICT (id) DO NOTHING
             """, log, cancellationToken: cancellationToken));
         return inserted == 1;
@@ -23,6 +23,16 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<CallLog>(new CommandDefinition(
             "SELECT * FROM call_logs WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>How many of a batch's requests are in each status: how far the batch has got.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountByStatusAsync(Guid batchId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+            "SELECT status, count(*) FROM call_logs WHERE batch_id = @batchId GROUP BY status ORDER BY status",
+            new { batchId }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Status, r => (int)r.Count);
     }
 
     public async Task<CallLog?> FindByTwilioSidAsync(string twilioSid, CancellationToken cancellationToken)

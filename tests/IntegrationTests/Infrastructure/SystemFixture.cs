@@ -36,6 +36,11 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
+    /// <summary>Batches:MaxFileBytes of this run: small, so the oversized-file test stays small.</summary>
+    public const long BatchMaxFileBytes = 256 * 1024;
+    /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
+    public string DropFolder { get; } = Directory.CreateTempSubdirectory("aventora-drop-").FullName;
+
     public async Task InitializeAsync()
     {
         Infrastructure = await Infrastructure.StartAsync();
@@ -66,6 +71,11 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Billing:MessageCredits"] = "3",
             ["Billing:DefaultCallCredits"] = "5",
             ["Billing:CallPrices:reminder"] = "7",
+            ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
+            ["Batches:DropFolder"] = DropFolder,
+            ["Batches:DropPollInterval"] = "00:00:00.200",
+            // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
+            ["EmailPull:Enabled"] = "false",
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
@@ -109,6 +119,23 @@ public sealed class SystemFixture : IAsyncLifetime
         return $"+1415{2 + n / 1_000_000 % 8}{n % 1_000_000:000000}";
     }
 
+    /// <summary>
+    /// The person wrote to the domain on WhatsApp an hour ago, so free-text wmsg may reach them (the 24-hour window).
+    /// Set directly in the session table: the tests of what comes in are in Conversations.
+    /// </summary>
+    public async Task PersonWroteOnWhatsAppAsync(string domain, params string[] people)
+    {
+        await using var db = await Database.OpenConnectionAsync();
+        foreach (var person in people)
+        {
+            await Dapper.SqlMapper.ExecuteAsync(db, """
+                INSERT INTO sms_sessions (id, domain_name, channel, phone_number, sender_number, type, instruction, last_inbound_at)
+                VALUES (@id, @domain, 'wmsg', @person, '+10000000000', 'inbound', 'wrote in', now() - interval '1 hour')
+                ON CONFLICT (domain_name, channel, phone_number) DO UPDATE SET last_inbound_at = excluded.last_inbound_at
+                """, new { id = Guid.NewGuid(), domain, person });
+        }
+    }
+
     public async Task<HttpResponseMessage> StartAsync(object body, string? apiKey = AdminKey)
     {
         using var http = Ingress.CreateHttpClient(apiKey);
@@ -124,6 +151,7 @@ public sealed class SystemFixture : IAsyncLifetime
         if (EmulatorApp is not null) await EmulatorApp.DisposeAsync();
         if (Database is not null) await Database.DisposeAsync();
         if (Infrastructure is not null) await Infrastructure.DisposeAsync();
+        try { Directory.Delete(DropFolder, recursive: true); } catch (IOException) { }
     }
 }
 

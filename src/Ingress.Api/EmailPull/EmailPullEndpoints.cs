@@ -1,0 +1,117 @@
+using System.Text.RegularExpressions;
+using Aventora.Contracts;
+using Aventora.Ingress.Api.Auth;
+using Aventora.Persistence.Domains;
+using Aventora.Persistence.EmailPull;
+
+namespace Aventora.Ingress.Api.EmailPull;
+
+/// <summary>The body of <c>PUT /admin/domains/{name}/email-pull</c>; fields left out keep their stored value (the password too).</summary>
+public sealed record EmailPullBody(
+    string? ImapHost, int? ImapPort, string? TlsMode, string? Username, string? Password, string? Folder,
+    string? DefaultChannel, string? DefaultType, int? PollIntervalSeconds, bool? Enabled);
+
+/// <summary>
+/// A domain's mailbox for email pull, for the admin key or the domain's own keys. The password is write-only: every answer
+/// shows it masked. <c>GET .../email-pull/mails</c> lists the latest mails and what became of them (rejected ones with the reason).
+/// </summary>
+public static partial class EmailPullEndpoints
+{
+    public const string MaskedPassword = "********";
+    private static readonly string[] TlsModes = ["none", "ssl", "starttls"];
+
+    public static IEndpointRouteBuilder MapEmailPullEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/domains/{name}/email-pull").RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        group.MapGet("/", GetAsync);
+        group.MapPut("/", PutAsync);
+        group.MapDelete("/", DeleteAsync);
+        group.MapGet("/mails", ListMailsAsync);
+        return app;
+    }
+
+    private static async Task<IResult> GetAsync(string name, HttpContext http, EmailPullConfigRepository configs, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
+        return await configs.FindAsync(name, ct) is { } config ? Results.Ok(View(config)) : NotFound(name);
+    }
+
+    private static async Task<IResult> PutAsync(
+        string name, EmailPullBody? body, HttpContext http, DomainRepository domains, EmailPullConfigRepository configs, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
+        if (body is null) return Results.Problem(statusCode: 400, title: "The body must be a JSON object with the mailbox's settings.");
+        if (await domains.FindAsync(name, ct) is null) return Results.Problem(statusCode: 404, title: $"Domain '{name}' is not known.");
+        var stored = await configs.FindAsync(name, ct);
+
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) => errors[field] = [message];
+        var tls = (body.TlsMode ?? stored?.TlsMode ?? "ssl").Trim().ToLowerInvariant();
+        if (!TlsModes.Contains(tls)) Add("tls_mode", $"tls_mode '{body.TlsMode}' is not valid: use one of {string.Join(", ", TlsModes)}.");
+        var host = Blank(body.ImapHost) ?? stored?.ImapHost;
+        if (host is null || host.Length > 255 || host.Any(char.IsWhiteSpace)) Add("imap_host", "imap_host is required: the IMAP server's host name.");
+        var port = body.ImapPort ?? stored?.ImapPort ?? (tls == "ssl" ? 993 : 143);
+        if (port is < 1 or > 65535) Add("imap_port", "imap_port must be between 1 and 65535.");
+        var username = Blank(body.Username) ?? stored?.Username;
+        if (username is null || username.Length > 320) Add("username", "username is required: the mailbox's login.");
+        var password = string.IsNullOrEmpty(body.Password) || body.Password == MaskedPassword ? stored?.Password : body.Password;
+        if (string.IsNullOrEmpty(password)) Add("password", "password is required when the mailbox is first set up.");
+        var folder = Blank(body.Folder) ?? stored?.Folder ?? "INBOX";
+        if (folder.Length > 255) Add("folder", "folder is longer than 255 characters.");
+        var channel = (Blank(body.DefaultChannel) ?? stored?.DefaultChannel ?? Channels.Sms).ToLowerInvariant();
+        if (!Channels.ValidChannels.Contains(channel))
+            Add("default_channel", $"default_channel '{body.DefaultChannel}' is not valid: use one of {string.Join(", ", Channels.ValidChannels)}.");
+        var type = Blank(body.DefaultType) ?? stored?.DefaultType ?? "informational";
+        if (!TypePattern().IsMatch(type)) Add("default_type", $"default_type '{type}' may hold only letters, digits, '_' and '-' (at most 100).");
+        var interval = body.PollIntervalSeconds ?? stored?.PollIntervalSeconds ?? 60;
+        if (interval is < 5 or > 86400) Add("poll_interval_seconds", "poll_interval_seconds must be between 5 and 86400.");
+        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The mailbox settings have invalid fields.");
+
+        await configs.UpsertAsync(new EmailPullConfig
+        {
+            Id = stored?.Id ?? Guid.NewGuid(), DomainName = name, ImapHost = host!, ImapPort = port, TlsMode = tls, Username = username!,
+            Password = password!, Folder = folder, DefaultChannel = channel, DefaultType = type, PollIntervalSeconds = interval,
+            Enabled = body.Enabled ?? stored?.Enabled ?? true,
+        }, ct);
+        var saved = (await configs.FindAsync(name, ct))!;
+        return stored is null ? Results.Created($"/admin/domains/{name}/email-pull", View(saved)) : Results.Ok(View(saved));
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, HttpContext http, EmailPullConfigRepository configs, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
+        return await configs.DeleteAsync(name, ct) ? Results.NoContent() : NotFound(name);
+    }
+
+    private static async Task<IResult> ListMailsAsync(
+        string name, HttpContext http, EmailPullConfigRepository configs, EmailPullMessageRepository mails, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
+        if (await configs.FindAsync(name, ct) is not { } config) return NotFound(name);
+        return Results.Ok((await mails.ListAsync(config.Id, 100, ct)).Select(m => new
+        {
+            mail_id = m.Id, uid_validity = m.UidValidity, uid = m.Uid, message_id = m.MessageId, status = m.Status,
+            reason = m.Reason, request_count = m.RequestCount, claimed_at = m.ClaimedAt, updated_at = m.UpdatedAt,
+        }));
+    }
+
+    private static object View(EmailPullConfig c) => new
+    {
+        domain_name = c.DomainName, imap_host = c.ImapHost, imap_port = c.ImapPort, tls_mode = c.TlsMode, username = c.Username,
+        password = MaskedPassword, folder = c.Folder, default_channel = c.DefaultChannel, default_type = c.DefaultType,
+        poll_interval_seconds = c.PollIntervalSeconds, enabled = c.Enabled, last_polled_at = c.LastPolledAt, last_error = c.LastError,
+        created_at = c.CreatedAt, updated_at = c.UpdatedAt,
+    };
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static IResult NotFound(string name) => Results.Problem(statusCode: 404, title: $"Domain '{name}' has no email-pull mailbox.");
+
+    private static IResult Forbidden(string name) => Results.Problem(statusCode: 403, title: $"This API key may not act for domain '{name}'.");
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$")] private static partial Regex TypePattern();
+}

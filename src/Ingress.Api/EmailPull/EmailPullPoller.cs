@@ -1,0 +1,231 @@
+using Aventora.Contracts;
+using Aventora.Ingress.Api.Batches;
+using Aventora.Ingress.Api.Publishing;
+using Aventora.Ingress.Api.Requests;
+using Aventora.Persistence.Batches;
+using Aventora.Persistence.EmailPull;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Serilog.Context;
+
+namespace Aventora.Ingress.Api.EmailPull;
+
+/// <summary>
+/// Reads each enabled domain mailbox (<c>email_pull_configs</c>) at its poll interval and turns each new (unseen) mail into
+/// requests: its CSV attachments as batches, otherwise the body in <see cref="MailRequestParser"/>'s format. Each mail is claimed
+/// in <c>email_pull_messages</c> (unique by UIDVALIDITY+UID and by Message-Id) before anything is published, and the claim's id
+/// seeds the request ids, so a mail becomes requests once across restarts and with several pollers. A handled mail is flagged
+/// \Seen; one that cannot be read is moved to <see cref="EmailPullOptions.RejectedFolder"/> with its reason recorded.
+/// The mailbox password goes only to the IMAP server: never into a log line, an exception message or an answer.
+/// </summary>
+public sealed class EmailPullPoller(
+    EmailPullConfigRepository configs, EmailPullMessageRepository mails, ConfirmedPublisher publisher, BatchProcessor batches,
+    IOptions<EmailPullOptions> options, IOptions<BatchOptions> batchOptions, ILogger<EmailPullPoller> logger) : BackgroundService
+{
+    private readonly Dictionary<Guid, DateTimeOffset> _nextPoll = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var config in await configs.ListEnabledAsync(stoppingToken))
+                {
+                    if (_nextPoll.TryGetValue(config.Id, out var next) && next > DateTimeOffset.UtcNow) continue;
+                    _nextPoll[config.Id] = DateTimeOffset.UtcNow.AddSeconds(config.PollIntervalSeconds);
+                    await PollAsync(config, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                logger.LogWarning("Email pull round failed ({ErrorType}: {Error}); trying again next tick", e.GetType().Name, e.Message);
+            }
+            try { await Task.Delay(options.Value.Tick, stoppingToken); } catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>One look into one mailbox; its failure is recorded on the mailbox (without secrets) and the poller carries on.</summary>
+    public async Task PollAsync(EmailPullConfig config, CancellationToken cancellationToken)
+    {
+        using var _ = LogContext.PushProperty("DomainName", config.DomainName);
+        string? error = null;
+        try
+        {
+            await PollMailboxAsync(config, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
+        catch (Exception e)
+        {
+            error = Scrub($"{Describe(e)} ({e.GetType().Name})", config.Password);
+            logger.LogWarning("Email pull from {ImapHost}:{ImapPort} as {Username} failed: {Error}", config.ImapHost, config.ImapPort, config.Username, error);
+        }
+        await configs.RecordPollAsync(config.Id, error, CancellationToken.None);
+    }
+
+    private async Task PollMailboxAsync(EmailPullConfig config, CancellationToken ct)
+    {
+        using var client = new ImapClient { Timeout = (int)options.Value.ConnectTimeout.TotalMilliseconds };
+        await client.ConnectAsync(config.ImapHost, config.ImapPort, config.TlsMode switch
+        {
+            "ssl" => SecureSocketOptions.SslOnConnect,
+            "starttls" => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.None,
+        }, ct);
+        await client.AuthenticateAsync(config.Username, config.Password, ct);
+        var folder = await client.GetFolderAsync(config.Folder, ct);
+        await folder.OpenAsync(FolderAccess.ReadWrite, ct);
+        var uidValidity = (long)folder.UidValidity;
+
+        var unseen = await folder.SearchAsync(SearchQuery.NotSeen, ct);
+        foreach (var uid in unseen.OrderBy(u => u.Id).Take(options.Value.MaxMailsPerPoll))
+        {
+            var summary = (await folder.FetchAsync([uid], MessageSummaryItems.Envelope | MessageSummaryItems.Size, ct)).FirstOrDefault();
+            if (summary is null) continue; // expunged meanwhile
+            var messageId = Truncate(summary.Envelope?.MessageId, 998);
+            var claim = await mails.TryClaimAsync(config.Id, uidValidity, uid.Id, messageId, options.Value.ClaimTimeout, ct);
+            if (claim is null)
+            {
+                // Known already: finish what a poller that stopped half-way left undone on the server.
+                var status = await mails.FindStatusAsync(config.Id, uidValidity, uid.Id, messageId, ct);
+                if (status == EmailPullMessageStatus.Handled) await folder.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, ct);
+                else if (status == EmailPullMessageStatus.Rejected) await SetAsideAsync(client, folder, uid, ct);
+                continue;
+            }
+
+            using var mailScope = LogContext.PushProperty("MailId", claim.Value);
+            var (requests, reason, brokerDown) = summary.Size > options.Value.MaxMailBytes
+                ? (0, $"the mail is larger than {options.Value.MaxMailBytes} bytes (EmailPull:MaxMailBytes).", false)
+                : await TurnIntoRequestsAsync(config, claim.Value, await folder.GetMessageAsync(uid, ct), ct);
+            if (brokerDown)
+            {
+                // Not acknowledged: the next poll takes the claim over and republishes the same ids.
+                await mails.ReleaseAsync(claim.Value, CancellationToken.None);
+                logger.LogWarning("The broker is unavailable; the mail stays unhandled until the next poll");
+                return;
+            }
+            if (requests == 0)
+            {
+                await mails.FinishAsync(claim.Value, EmailPullMessageStatus.Rejected, reason, 0, CancellationToken.None);
+                await SetAsideAsync(client, folder, uid, ct);
+                logger.LogInformation("Mail set aside in {RejectedFolder}: {Reason}", options.Value.RejectedFolder, reason);
+            }
+            else
+            {
+                await mails.FinishAsync(claim.Value, EmailPullMessageStatus.Handled, reason, requests, CancellationToken.None);
+                await folder.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, ct);
+                logger.LogInformation("Mail turned into {RequestCount} request(s)", requests);
+            }
+        }
+        await client.DisconnectAsync(quit: true, ct);
+    }
+
+    /// <summary>How many requests the mail became; with none, why (the reason the mail is set aside).</summary>
+    private async Task<(int Requests, string? Reason, bool BrokerDown)> TurnIntoRequestsAsync(
+        EmailPullConfig config, Guid claim, MimeMessage message, CancellationToken ct)
+    {
+        var csvs = message.Attachments.OfType<MimePart>().Where(IsCsv).ToList();
+        if (csvs.Count > 0)
+        {
+            int accepted = 0, rejected = 0;
+            var reasons = new List<string>();
+            for (var k = 0; k < csvs.Count; k++)
+            {
+                var name = csvs[k].FileName ?? $"attachment-{k + 1}.csv";
+                await using var file = await DecodeAsync(csvs[k], ct);
+                if (file is null) { reasons.Add($"{name}: {BatchProcessor.TooLarge(batchOptions.Value.MaxFileBytes).Message}"); continue; }
+                var upload = new BatchUpload(NameBasedGuid.Create(claim, $"attachment:{k}"), config.DomainName, config.DefaultChannel, "email", name);
+                var (outcome, refusal) = await batches.ProcessAsync(upload, file, ct);
+                if (refusal is not null) { reasons.Add($"{name}: {refusal.Message}"); continue; }
+                if (outcome!.Status == BatchStatus.Interrupted) return (0, null, true);
+                accepted += outcome.AcceptedCount;
+                rejected += outcome.RejectedCount;
+                if (outcome.RejectedCount > 0)
+                    reasons.Add($"{name}: {outcome.RejectedCount} row(s) rejected, first at line(s) {string.Join(", ", outcome.RejectedRows.Take(5).Select(r => r.LineNumber))}; see GET /batches/{upload.BatchId}");
+            }
+            return (accepted, reasons.Count > 0 ? string.Join(" ", reasons) : null, false);
+        }
+
+        var body = message.TextBody ?? StripTags(message.HtmlBody);
+        var request = MailRequestParser.Parse(body, config.DefaultChannel, config.DefaultType, out var reason);
+        if (request is null) return (0, reason, false);
+        if (!OutboundRequestValidator.TryValidate(request with { DomainName = config.DomainName }, out var valid, out var errors))
+            return (0, "the request in the mail is invalid: " + string.Join(" ", errors.SelectMany(e => e.Value)), false);
+        var outbound = StartEndpoints.ToOutboundRequested(valid!, NameBasedGuid.Create(claim, "body"), RequestSources.Email);
+        using var _ = LogContext.PushProperty("RequestId", outbound.RequestId);
+        if (!await publisher.TryPublishAsync(outbound, ct)) return (0, null, true);
+        logger.LogInformation("Accepted {Channel} request from a mail", outbound.Channel);
+        return (1, null, false);
+    }
+
+    private static bool IsCsv(MimePart part) =>
+        part.ContentType.IsMimeType("text", "csv") || part.ContentType.IsMimeType("application", "csv")
+        || (part.FileName?.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ?? false);
+
+    private async Task<FileStream?> DecodeAsync(MimePart part, CancellationToken ct)
+    {
+        // Decoded into memory-bounded pieces on disk: the spool takes it from a pipe fed by the decoder.
+        var pipe = new System.IO.Pipelines.Pipe();
+        var writing = Task.Run(async () =>
+        {
+            try { await part.Content.DecodeToAsync(pipe.Writer.AsStream(), ct); }
+            finally { await pipe.Writer.CompleteAsync(); }
+        }, ct);
+        var file = await BatchSpool.CopyAsync(pipe.Reader.AsStream(), batchOptions.Value.MaxFileBytes, batchOptions.Value.SpoolFolder, ct);
+        await pipe.Reader.CompleteAsync();
+        try { await writing; } catch (InvalidOperationException) when (file is null) { /* reader gave up: too large */ }
+        return file;
+    }
+
+    private async Task SetAsideAsync(ImapClient client, IMailFolder folder, UniqueId uid, CancellationToken ct)
+    {
+        try
+        {
+            var rejected = await GetOrCreateFolderAsync(client, options.Value.RejectedFolder, ct);
+            await folder.MoveToAsync(uid, rejected, ct);
+        }
+        catch (Exception e) when (e is ImapCommandException or FolderNotFoundException or NotSupportedException)
+        {
+            // No folder to move it to: flag it, so it is not read again and a person can find it.
+            await folder.AddFlagsAsync(uid, MessageFlags.Seen | MessageFlags.Flagged, silent: true, ct);
+        }
+    }
+
+    private static async Task<IMailFolder> GetOrCreateFolderAsync(ImapClient client, string path, CancellationToken ct)
+    {
+        try { return await client.GetFolderAsync(path, ct); }
+        catch (FolderNotFoundException) { }
+        var parent = client.GetFolder(client.PersonalNamespaces[0]);
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var subfolders = await parent.GetSubfoldersAsync(false, ct);
+            parent = subfolders.FirstOrDefault(f => f.Name == part) ?? await parent.CreateAsync(part, true, ct);
+        }
+        return parent;
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        AuthenticationException => "the IMAP server refused the username or password",
+        FolderNotFoundException f => $"the folder '{f.FolderName}' does not exist",
+        System.Net.Sockets.SocketException s => $"the IMAP server could not be reached ({s.SocketErrorCode})",
+        SslHandshakeException => "the TLS handshake failed: check tls_mode and port",
+        _ => e.Message,
+    };
+
+    /// <summary>Belt and braces: a server echoing the password back must not carry it into a log line or the API.</summary>
+    private static string Scrub(string text, string secret) =>
+        string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "********", StringComparison.Ordinal);
+
+    private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+
+    private static string? StripTags(string? html) =>
+        html is null ? null : System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(html, "<br\\s*/?>|</p>|</div>", "\n", System.Text.RegularExpressions.RegexOptions.IgnoreCase), "<[^>]+>", ""));
+}
