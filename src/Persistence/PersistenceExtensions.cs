@@ -22,7 +22,8 @@ public static class PersistenceExtensions
             .Bind(configuration.GetSection(PostgresOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        // Each process opens at most Postgres:MaxPoolSize connections, so all of them together stay inside max_connections.
+        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.BoundedConnectionString()));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CallLogRepository>();
         services.AddSingleton<CallLogStatusRepository>();

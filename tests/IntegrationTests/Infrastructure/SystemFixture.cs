@@ -56,6 +56,8 @@ public sealed class SystemFixture : IAsyncLifetime
         Settings = new Dictionary<string, string?>
         {
             ["Postgres:ConnectionString"] = Infrastructure.PostgresConnectionString,
+            // Four services of a run share the server with other runs on the same machine: a small pool each.
+            ["Postgres:MaxPoolSize"] = "10",
             ["RabbitMq:Host"] = Infrastructure.Broker.Host,
             ["RabbitMq:Port"] = Infrastructure.Broker.Port.ToString(),
             ["RabbitMq:VirtualHost"] = Infrastructure.Broker.VirtualHost,
@@ -76,6 +78,14 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Batches:DropPollInterval"] = "00:00:00.200",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
+            // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").
+            ["Reconciler:Interval"] = "00:00:00.200",
+            ["Reconciler:UnconfirmedAfter"] = "00:00:00.200",
+            ["Reconciler:StuckSendingAfter"] = "00:00:04",
+            ["Reconciler:GiveUpAfter"] = "00:00:15",
+            ["Reconciler:QuietAfter"] = "00:00:30",
+            ["Reconciler:ReservationSweepAfter"] = "00:00:05",
+            ["Reconciler:RecordRetryFor"] = "00:00:02",
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
