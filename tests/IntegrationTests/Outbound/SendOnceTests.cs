@@ -31,7 +31,7 @@ public sealed class SendOnceTests(SystemFixture system)
             ? (await system.Emulator.GetMessagesAsync(to)).Select(m => m.Sid).ToList()
             : (await system.Emulator.GetCallsAsync(to)).Select(c => c.Sid).ToList();
         Assert.Equal([request.Str("twilio_sid")], sids);
-        var price = channel == "sms" ? 3 : 5; // a connected informational call costs Billing:DefaultCallCredits here
+        var price = channel == "sms" ? 3 : 10; // a connected informational call costs Billing:CallPrices:informational
         await system.SettledBalanceAsync(domain.Name, 100 - price);
         Assert.Single(await system.LedgerAsync(domain.Name), e => e!["kind"]!.GetValue<string>() != "grant");
     }
