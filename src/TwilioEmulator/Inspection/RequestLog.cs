@@ -30,6 +30,20 @@ internal sealed class RequestLog
         lock (_gate) return _webhooks.Where(w => ToMatch.Matches(to, w.Form.GetValueOrDefault("To"))).ToList();
     }
 
+    public RequestStats RequestStats()
+    {
+        lock (_gate)
+            return new RequestStats(_requests.Count, EmulatorStatistics.Count(_requests.Select(r => r.StatusCode)),
+                EmulatorStatistics.Count(_requests.Where(r => r.AnswerFault is not null).Select(r => r.AnswerFault!)));
+    }
+
+    public WebhookStats WebhookStats()
+    {
+        lock (_gate)
+            return new WebhookStats(_webhooks.Count, EmulatorStatistics.Count(_webhooks.Select(w => w.Kind)),
+                EmulatorStatistics.Count(_webhooks.Select(w => w.Status)));
+    }
+
     public void Clear()
     {
         lock (_gate)
