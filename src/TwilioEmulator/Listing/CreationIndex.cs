@@ -37,8 +37,9 @@ internal sealed class CreationIndex<T> where T : class, IListedResource
             var to = PhoneNumber.Bare(item.To);
             if (!_byTo.TryGetValue(to, out var list)) _byTo[to] = list = [];
             list.Add(item);
+            // Inside the lock: whatever a page shows can be used as a paging token at once.
+            _bySid[item.Sid] = item;
         }
-        _bySid[item.Sid] = item;
     }
 
     public T? Find(string sid) => _bySid.GetValueOrDefault(sid);

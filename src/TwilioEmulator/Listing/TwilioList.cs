@@ -44,7 +44,7 @@ internal static class TwilioList
         switch (paging.PageToken)
         {
             case null:
-                items = index.NewestFirst(to, match, null, checked(paging.Page * size), size + 1);
+                items = index.NewestFirst(to, match, null, (int)Math.Min(int.MaxValue, (long)paging.Page * size), size + 1);
                 break;
             case { Length: > 2 } token when token.StartsWith("PA", StringComparison.Ordinal) && index.Find(token[2..]) is { } last:
                 items = index.NewestFirst(to, match, last.Sequence, 0, size + 1);
@@ -68,7 +68,7 @@ internal static class TwilioList
         string key, string path, IReadOnlyList<(string Name, string Value)> filters, ListPaging paging,
         IReadOnlyList<(string Sid, Dictionary<string, object?> Json)> records, bool hasNext)
     {
-        var start = paging.Page * paging.PageSize;
+        var start = (long)paging.Page * paging.PageSize;
         string Uri(int page, string? token) => path + "?" + Query(filters, paging.PageSize, page, token);
         return new Dictionary<string, object?>
         {
