@@ -92,6 +92,12 @@ public sealed class StatsTests : IAsyncLifetime
         Assert.Equal(6, streamed.Count);
         Assert.Equal(sids, streamed.Take(5));
 
+        var requests = new List<long>();
+        await foreach (var request in _emulator.Admin.StreamRequestsAsync(pageSize: 4)) requests.Add(request.Id);
+        Assert.Equal(6, requests.Count);
+        Assert.Equal(requests.Order(), requests);
+        Assert.Equal(5, (await _emulator.Admin.GetRequestsPageAsync(pageSize: 10, to: person)).Items.Count);
+
         // Without paging parameters the listing stays the plain array existing callers read.
         Assert.Equal(sids, (await _emulator.Admin.GetMessagesAsync(person)).Select(m => m.Sid));
 

@@ -23,6 +23,15 @@ public sealed class EmulatorClient(HttpClient http)
     public Task<IReadOnlyList<RecordedRequest>> GetRequestsAsync(string? to = null, CancellationToken ct = default) =>
         GetListAsync<RecordedRequest>("_emulator/requests", to, ct);
 
+    /// <summary>One page of recorded requests, oldest first; pass the page's NextAfter (an Id) as <paramref name="after"/> for the next one.</summary>
+    public Task<EmulatedPage<RecordedRequest>> GetRequestsPageAsync(
+        int pageSize = 1000, string? after = null, string? to = null, CancellationToken ct = default) =>
+        GetPageAsync<RecordedRequest>("_emulator/requests", pageSize, after, to, ct);
+
+    /// <summary>Every recorded request, oldest first, fetched page by page.</summary>
+    public IAsyncEnumerable<RecordedRequest> StreamRequestsAsync(string? to = null, int pageSize = 1000, CancellationToken ct = default) =>
+        StreamAsync(after => GetRequestsPageAsync(pageSize, after, to, ct));
+
     /// <summary>Clears recorded requests, webhooks, messages and calls (not scripts: see ClearFailures/ClearPeople).</summary>
     public async Task ClearRequestsAsync(CancellationToken ct = default) =>
         (await http.DeleteAsync("_emulator/requests", ct)).EnsureSuccessStatusCode();

@@ -13,7 +13,8 @@ internal static class InspectionEndpoints
 
     public static void MapInspection(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/_emulator/requests", (string? to, RequestLog log) => log.Requests(to));
+        app.MapGet("/_emulator/requests", (string? to, [FromQuery(Name = "page_size")] int? pageSize, long? after, RequestLog log) =>
+            pageSize is null && after is null ? Results.Ok(log.Requests(to)) : RequestPage(log, to, pageSize, after));
         app.MapGet("/_emulator/webhooks", (string? to, RequestLog log) => log.Webhooks(to));
         app.MapGet("/_emulator/messages", (string? to, [FromQuery(Name = "page_size")] int? pageSize, int? page, string? after, MessageStore messages) =>
             IsPaged(pageSize, page, after)
@@ -37,6 +38,18 @@ internal static class InspectionEndpoints
             calls.Clear();
             return Results.NoContent();
         });
+    }
+
+    /// <summary>Requests by Id: after= is the last Id seen; total counts all recorded requests.</summary>
+    private static IResult RequestPage(RequestLog log, string? to, int? pageSize, long? after)
+    {
+        if (pageSize is < 1) return Results.BadRequest(new { error = $"page_size must be 1 to {MaxPageSize}." });
+        var size = Math.Min(pageSize ?? DefaultPageSize, MaxPageSize);
+        var (items, total) = log.RequestsAfter(after ?? 0, to, size + 1);
+        var hasNext = items.Count > size;
+        if (hasNext) items.RemoveAt(size);
+        return Results.Ok(new EmulatedPage<RecordedRequest>(items, 0, size,
+            hasNext ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, total));
     }
 
     /// <summary>Without page_size, page or after the listing stays one JSON array, as existing callers expect.</summary>
