@@ -64,10 +64,12 @@ public static partial class DomainAdminEndpoints
         return Results.Ok(View((await domains.FindAsync(name, ct))!));
     }
 
-    private static async Task<IResult> DeleteAsync(string name, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(
+        string name, DomainRepository domains, ConfirmedPublisher publisher, ApiKeyCache keys, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (!await domains.DeleteAsync(name, ct)) return NotFound(name);
+        keys.Forget();
         await Announce(publisher, name, ct);
         return Results.NoContent();
     }
@@ -86,9 +88,12 @@ public static partial class DomainAdminEndpoints
     private static async Task<IResult> ListKeysAsync(string name, ApiKeyRepository keys, CancellationToken ct) =>
         Results.Ok(await keys.ListAsync(name.ToLowerInvariant(), ct));
 
-    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, CancellationToken ct) =>
-        await keys.RevokeAsync(name.ToLowerInvariant(), id, ct) ? Results.NoContent()
-            : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, ApiKeyCache cache, CancellationToken ct)
+    {
+        var revoked = await keys.RevokeAsync(name.ToLowerInvariant(), id, ct);
+        cache.Forget();
+        return revoked ? Results.NoContent() : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+    }
 
     private static Task Announce(ConfirmedPublisher publisher, string name, CancellationToken ct) =>
         // If the broker is away the change still stands; cached copies then expire on their own within DomainMetadata:CacheFor.
