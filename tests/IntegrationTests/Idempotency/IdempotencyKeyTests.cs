@@ -65,6 +65,27 @@ public sealed class IdempotencyKeyTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task Requests_racing_with_one_key_are_handled_once_and_the_others_replay_or_are_told_to_retry()
+    {
+        var to = SystemFixture.UniqueNumber();
+        var body = new { phone_number = to, channel = "sms", type = "informational", instruction = "Raced" };
+        var key = NewKey();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PostAsync("/start", body, key)));
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict }));
+        var accepted = responses.Where(r => r.StatusCode == HttpStatusCode.Accepted).ToList();
+        Assert.Single(accepted, r => !IsReplay(r));
+        var ids = new HashSet<Guid>();
+        foreach (var response in accepted) ids.Add(await response.AcceptedRequestIdAsync());
+        var id = Assert.Single(ids);
+
+        await system.RequestWithSidAsync(id);
+        await AfterAMarkerRequestAsync();
+        Assert.Single(await system.Emulator.GetRequestsAsync(to));
+        Assert.Equal(1, await CallLogsToAsync(to));
+    }
+
+    [Fact]
     public async Task The_same_key_with_another_body_is_a_422_naming_the_conflict_and_publishes_nothing()
     {
         var (to, other) = (SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber());
