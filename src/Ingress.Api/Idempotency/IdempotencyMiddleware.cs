@@ -30,8 +30,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
     public async Task InvokeAsync(HttpContext http, IdempotencyKeyRepository keys, IOptions<IdempotencyOptions> options)
     {
         var accepts = http.GetEndpoint()?.Metadata.GetMetadata<AcceptsIdempotencyKey>();
-        var caller = Caller.From(http.User);
-        if (accepts is null || !http.Request.Headers.TryGetValue(IdempotencyAnswers.Header, out var values) || (!caller.IsAdmin && caller.DomainName is null))
+        if (accepts is null || !http.Request.Headers.TryGetValue(IdempotencyAnswers.Header, out var values)
+            || Caller.From(http.User) is not { } caller || (!caller.IsAdmin && caller.DomainName is null))
         {
             await next(http);
             return;

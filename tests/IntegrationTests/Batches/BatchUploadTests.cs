@@ -234,6 +234,34 @@ public sealed class BatchUploadTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task A_retry_of_the_same_file_and_fields_is_a_replay_whether_sent_as_csv_or_as_multipart()
+    {
+        var (_, key) = await FourChannelDomainAsync();
+        var to = SystemFixture.UniqueNumber();
+        var csv = Utf8($"{Header}\n{to},Ann,,Hello,informational,\n");
+        var idempotencyKey = Guid.NewGuid().ToString();
+        var first = await AcceptedAsync(await UploadAsync(key, csv, "?default_channel=sms", idempotencyKey: idempotencyKey));
+
+        // Each multipart upload has its own boundary: the key's request is the file's content and the fields, not the bytes on the wire.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var http = system.Ingress.CreateHttpClient(key);
+            using var form = new MultipartFormDataContent { { new StringContent("sms"), "default_channel" } };
+            var file = new ByteArrayContent(csv);
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+            form.Add(file, "file", "people.csv");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/batches") { Content = form };
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            var replay = await http.SendAsync(request);
+            Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
+            Assert.Equal(first.ToJsonString(), (await AcceptedAsync(replay)).ToJsonString());
+        }
+        await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(to)).SingleOrDefault(), _ => true, "the sms");
+        await AfterAMarkerRequestAsync();
+        Assert.Single(await system.Emulator.GetRequestsAsync(to));
+    }
+
+    [Fact]
     public async Task A_client_that_goes_away_while_its_batch_is_published_leaves_it_failed_with_what_was_published()
     {
         // One publish at a time, so publishing a few thousand rows lasts long enough to hang up in the middle of it.
