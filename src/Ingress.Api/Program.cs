@@ -6,6 +6,7 @@ using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Billing;
 using Aventora.Ingress.Api.Batches;
 using Aventora.Ingress.Api.EmailPull;
+using Aventora.Ingress.Api.Idempotency;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
@@ -31,11 +32,13 @@ builder.Services.AddVoiceTwiml(builder.Configuration);
 builder.Services.AddCreditLedger();
 builder.Services.AddBatches(builder.Configuration);
 builder.Services.AddEmailPull(builder.Configuration);
+builder.Services.AddIdempotencyKeys(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseIdempotencyKeys();         // Idempotency-Key on POST /start, POST /batches and credit grants
 app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
 app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}

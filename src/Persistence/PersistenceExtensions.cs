@@ -3,6 +3,7 @@ using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.Conversations;
 using Aventora.Persistence.EmailPull;
+using Aventora.Persistence.Idempotency;
 using Aventora.Persistence.Migrations;
 using Dapper;
 using Microsoft.Extensions.Configuration;
@@ -35,6 +36,7 @@ public static class PersistenceExtensions
         services.AddSingleton<BatchRepository>();
         services.AddSingleton<EmailPullConfigRepository>();
         services.AddSingleton<EmailPullMessageRepository>();
+        services.AddSingleton<IdempotencyKeyRepository>();
         return services;
     }
 }

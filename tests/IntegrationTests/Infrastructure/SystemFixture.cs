@@ -76,6 +76,7 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
             ["Batches:DropFolder"] = DropFolder,
             ["Batches:DropPollInterval"] = "00:00:00.200",
+            ["Idempotency:SweepInterval"] = "00:00:00.500",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
             // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").
