@@ -45,11 +45,14 @@ public sealed class SendMessageConsumer(
 
         public override async Task<Refusal?> PrepareAsync(TwilioConfig account, CancellationToken cancellationToken)
         {
-            var window = services.Conversation.WhatsAppWindow;
-            var session = await services.Sessions.FindAsync(_command.DomainName, _command.Channel, _command.PhoneNumber, cancellationToken);
-            if (_command.Channel == Channels.WhatsAppMessage && _command.ContentSid is null
-                && !(session?.LastInboundAt is { } last && DateTime.UtcNow - last.ToUniversalTime() < window))
-                return new Refusal(CallLogStatus.Failed, TwilioFailure.WhatsAppWindowClosed, WindowClosedReason(window));
+            // Only free-form WhatsApp needs the session: the 24-hour window since the person last wrote.
+            if (_command.Channel == Channels.WhatsAppMessage && _command.ContentSid is null)
+            {
+                var window = services.Conversation.WhatsAppWindow;
+                var session = await services.Sessions.FindAsync(_command.DomainName, _command.Channel, _command.PhoneNumber, cancellationToken);
+                if (!(session?.LastInboundAt is { } last && DateTime.UtcNow - last.ToUniversalTime() < window))
+                    return new Refusal(CallLogStatus.Failed, TwilioFailure.WhatsAppWindowClosed, WindowClosedReason(window));
+            }
 
             _text = _command.ContentSid is null
                 ? (await services.Assistant.OpenAsync(new ConversationBrief(_command.DomainName, _command.Channel, _command.Type, _command.Instruction, _command.Name), cancellationToken)).Text
@@ -70,8 +73,8 @@ public sealed class SendMessageConsumer(
 
         public override async Task AcceptedAsync(string sid, bool redelivered, CancellationToken cancellationToken)
         {
-            if (!redelivered && await services.Turns.TryClaimAssistantAsync(_command.RequestId, _text, $"opening:{_command.RequestId}", cancellationToken) is { } turn)
-                await services.Turns.SetTwilioSidAsync(turn, sid, cancellationToken);
+            if (!redelivered)
+                await services.Turns.RecordSentAssistantAsync(_command.RequestId, _text, $"opening:{_command.RequestId}", sid, cancellationToken);
             await services.Billing.MessageSentAsync(context, _command.RequestId, _command.DomainName, _command.Channel, _command.Type, sid, cancellationToken);
         }
 
