@@ -9,7 +9,9 @@ namespace Aventora.Voice.Worker.Status;
 /// <summary>
 /// Follows a call as Twilio reports it: initiated → ringing → in-progress → completed (with its duration), or busy, no-answer,
 /// failed, canceled with the reason. A call that connected is billed by its type; one that never did gives its reserved
-/// credits back. The row only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
+/// credits back. A call that reports completed with a TwiML application error (11xxx, 12xxx: Twilio said "an application
+/// error has occurred" and hung up) never connected in any sense a domain pays for: it is recorded failed with the error and
+/// its credits go back. The row only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
 /// </summary>
 public sealed class CallStatusReportedConsumer(
     CallLogRepository callLogs, CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
@@ -20,6 +22,7 @@ public sealed class CallStatusReportedConsumer(
         var report = context.Message;
         var ct = context.CancellationToken;
         var status = report.Status.ToLowerInvariant();
+        if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
         var log = await callLogs.FindByTwilioSidAsync(report.CallSid, ct);
         if (log is null || !CallLogLifecycle.CallStatuses.Contains(status))
         {
