@@ -165,7 +165,7 @@ public sealed class EmailPullPoller(
             var reasons = new List<string>();
             for (var k = 0; k < csvs.Count; k++)
             {
-                var name = csvs[k].FileName ?? $"attachment-{k + 1}.csv";
+                var name = Truncate(csvs[k].FileName, 200) ?? $"attachment-{k + 1}.csv"; // a sender chooses it: keep it within what batches store
                 await using var file = await DecodeAsync(csvs[k], ct);
                 if (file is null) { reasons.Add($"{name}: {BatchProcessor.TooLarge(batchOptions.Value.MaxFileBytes).Message}"); continue; }
                 var upload = new BatchUpload(NameBasedGuid.Create(claim, $"attachment:{k}"), config.DomainName, config.DefaultChannel, "email", name);
