@@ -75,7 +75,7 @@ public sealed class EmailPullPoller(
         string? error = null;
         try
         {
-            await PollMailboxAsync(config, timeout.Token);
+            await PollMailboxAsync(config, timeout.Token, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return; }
         catch (Exception e)
@@ -86,20 +86,28 @@ public sealed class EmailPullPoller(
         await configs.RecordPollAsync(config.Id, error, CancellationToken.None);
     }
 
-    private async Task PollMailboxAsync(EmailPullConfig config, CancellationToken ct)
+    private async Task PollMailboxAsync(EmailPullConfig config, CancellationToken ct, CancellationToken stopping)
     {
         if (hosts.RefuseTlsMode(config.ImapHost, config.TlsMode) is { } plain) throw new MailboxRefusedException(plain);
         var (addresses, refusal) = await hosts.ResolveAsync(config.ImapHost, ct);
         if (refusal is not null) throw new MailboxRefusedException(refusal);
 
         using var client = new ImapClient { Timeout = (int)options.Value.ConnectTimeout.TotalMilliseconds };
-        var socket = await ConnectAsync(addresses, config.ImapPort, ct);
-        await client.ConnectAsync(socket, config.ImapHost, config.ImapPort, config.TlsMode switch
+        try
         {
-            "ssl" => SecureSocketOptions.SslOnConnect,
-            "starttls" => SecureSocketOptions.StartTls,
-            _ => SecureSocketOptions.None,
-        }, ct);
+            var socket = await ConnectAsync(addresses, config.ImapPort, ct);
+            await client.ConnectAsync(socket, config.ImapHost, config.ImapPort, config.TlsMode switch
+            {
+                "ssl" => SecureSocketOptions.SslOnConnect,
+                "starttls" => SecureSocketOptions.StartTls,
+                _ => SecureSocketOptions.None,
+            }, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            // Closed, silent, reset, not IMAP, no TLS: all read the same, so last_error tells nothing about the port.
+            throw new MailboxRefusedException(MailboxErrors.Unreachable);
+        }
         // Belt and braces: whatever the settings say, the password crosses the wire in clear only to a host the operator named.
         if (!client.IsSecure && !hosts.MayUsePlainImap(config.ImapHost)) throw new MailboxRefusedException(MailboxHostPolicy.PlainImapRefused);
         await client.AuthenticateAsync(config.Username, config.Password, ct);

@@ -5,7 +5,7 @@ using Aventora.Persistence.EmailPull;
 
 namespace Aventora.Ingress.Api.EmailPull;
 
-/// <summary>The poller would not poll a mailbox: its settings break <see cref="MailboxHostPolicy"/> (the message is one of its sentences).</summary>
+/// <summary>The poller would not or could not poll a mailbox; the message is one of the fixed sentences, safe for last_error.</summary>
 public sealed class MailboxRefusedException(string sentence) : Exception(sentence);
 
 /// <summary>
