@@ -19,7 +19,7 @@ public sealed partial class BadInputExceptionHandler(IProblemDetailsService prob
         {
             BadHttpRequestException { InnerException: JsonException json } => (400, "The body is not valid JSON of the expected shape.", JsonErrors(json)),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (413, $"The body is larger than this endpoint takes (see the README's input limits).", null),
+                (413, "The body is larger than this endpoint takes (see the README's input limits).", null),
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
                 (415, $"Send the body as application/json, not '{http.Request.ContentType}'.", null),
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", ParameterErrors(bad)),
