@@ -2,6 +2,7 @@ using Aventora.Billing.Credits;
 using Aventora.Domains.Metadata;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Idempotency;
+using Aventora.Ingress.Api.Requests;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Aventora.Ingress.Api.Billing;
@@ -40,6 +41,7 @@ public static class CreditEndpoints
         if (body?.Credits is not (> 0 and <= MaxGrant)) errors["credits"] = [$"credits is required: a whole number from 1 to {MaxGrant}."];
         var reason = body?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason) || reason.Length > 500) errors["reason"] = ["reason is required: why the credits are granted (at most 500 characters)."];
+        else if (TextRules.FindForbidden(reason, allowLineBreaks: false) is { } where) errors["reason"] = [TextRules.Refusal("reason", where, allowLineBreaks: false)];
         if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The grant has invalid fields.");
         if (await domains.GetDomainMetadataAsync(name, ct) is null) return NotFound(name);
 

@@ -36,6 +36,10 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
+    /// <summary>The host of the run's IMAP server (AVENTORA_TEST_IMAP), the one host the mailbox allow-lists open.</summary>
+    public static string TestImapHost { get; } =
+        Environment.GetEnvironmentVariable("AVENTORA_TEST_IMAP") is { } imap && imap.LastIndexOf(':') > 0 ? imap[..imap.LastIndexOf(':')] : "127.0.0.1";
+
     /// <summary>Batches:MaxFileBytes of this run: small, so the oversized-file test stays small.</summary>
     public const long BatchMaxFileBytes = 256 * 1024;
     /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
@@ -87,6 +91,9 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Reconciler:QuietAfter"] = "00:00:30",
             ["Reconciler:ReservationSweepAfter"] = "00:00:05",
             ["Reconciler:RecordRetryFor"] = "00:00:02",
+            // The test Dovecot speaks plain IMAP on loopback: the operator's allow-lists open exactly that host.
+            ["EmailPull:AllowPlainImapHosts:0"] = TestImapHost,
+            ["EmailPull:AllowedPrivateHosts:0"] = TestImapHost,
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
