@@ -42,6 +42,9 @@ public sealed class SendMessageConsumer(
     {
         private readonly SendMessage _command = context.Message;
         private string _text = "";
+        private long? _openingTurn;
+
+        private string OpeningKey => $"opening:{_command.RequestId}";
 
         public override async Task<Refusal?> PrepareAsync(TwilioConfig account, CancellationToken cancellationToken)
         {
@@ -57,9 +60,10 @@ public sealed class SendMessageConsumer(
             _text = _command.ContentSid is null
                 ? (await services.Assistant.OpenAsync(new ConversationBrief(_command.DomainName, _command.Channel, _command.Type, _command.Instruction, _command.Name), cancellationToken)).Text
                 : $"[template {_command.ContentSid} {_command.ContentVariables}]";
-            // The session exists before Twilio sends, so an immediate answer finds its conversation.
+            // The session and the opening turn exist before Twilio sends, so an immediate answer finds its conversation after it.
             await services.Sessions.OpenForRequestAsync(_command.DomainName, _command.Channel, _command.PhoneNumber, account.FromNumber,
                 _command.RequestId, _command.Type, _command.Instruction, _command.Name, cancellationToken);
+            _openingTurn = await services.Turns.WriteOpeningAsync(_command.RequestId, _text, OpeningKey, cancellationToken);
             return null;
         }
 
@@ -73,14 +77,15 @@ public sealed class SendMessageConsumer(
 
         public override async Task AcceptedAsync(string sid, bool redelivered, CancellationToken cancellationToken)
         {
-            if (!redelivered)
-                await services.Turns.RecordSentAssistantAsync(_command.RequestId, _text, $"opening:{_command.RequestId}", sid, cancellationToken);
+            await services.Turns.SetOpeningSidAsync(OpeningKey, sid, cancellationToken);
             await services.Billing.MessageSentAsync(context, _command.RequestId, _command.DomainName, _command.Channel, _command.Type, sid, cancellationToken);
         }
 
         public override async Task<Refusal> RefusedAsync(ApiException refusal, CancellationToken cancellationToken)
         {
             var failure = TwilioFailure.Permanent(refusal);
+            // Nothing was said: the transcript keeps no opening.
+            if (_openingTurn is { } turn) await services.Turns.ReleaseAsync(turn, cancellationToken);
             if (refusal.Code != TwilioFailure.Unsubscribed) return new Refusal(CallLogStatus.Failed, failure.Code, failure.Message);
             await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, OptOutRepository.TwilioUnsubscribed, cancellationToken);
             return new Refusal(CallLogStatus.OptedOut, failure.Code, failure.Message);
