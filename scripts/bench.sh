@@ -2,7 +2,7 @@
 # The benchmark (not part of the test suite). One run on this machine measures the broker's own ceiling, Ingress
 # under fixed concurrency, N requests end to end with an integrity check against the Twilio emulator's records, and one
 # CSV batch with every process's peak memory; it prints a Markdown table and writes .run/bench/bench-<time>.json.
-# It runs its own copies of the emulator and the services (ports 5400-5439) with a database and broker vhost of their
+# It runs its own copies of the emulator and the services (ports 5500-5539) with a database and broker vhost of their
 # own, dropped at the end, so it neither disturbs nor is disturbed by a running system. Needs scripts/infra.sh first.
 #
 #   bash scripts/bench.sh                                   # full size
@@ -13,12 +13,12 @@
 # Knobs: BENCH_N (20000), BENCH_SECONDS (20), BENCH_CONCURRENCY (64), BENCH_ROWS (100000), BENCH_INSTANCES (1),
 # BENCH_SKIP, BENCH_MIX (sms:60,wmsg:15,phone:15,wvoice:10), BENCH_CSV_CHANNELS (sms), BENCH_EMULATOR_STEP_MS (10),
 # BENCH_PG_POOL (20, lowered to fit max_connections), BENCH_MAX_WAIT_SECONDS (900), BENCH_STALL_SECONDS (60),
-# BENCH_PORT_BASE (5400). Exit 0 when every integrity check held, 1 when one failed, 2 when the run could not be made.
+# BENCH_PORT_BASE (5500). Exit 0 when every integrity check held, 1 when one failed, 2 when the run could not be made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 INSTANCES="${BENCH_INSTANCES:-1}"
-PORT="${BENCH_PORT_BASE:-5400}"
+PORT="${BENCH_PORT_BASE:-5500}"
 STEP_MS="${BENCH_EMULATOR_STEP_MS:-10}"
 ROWS="${BENCH_ROWS:-100000}"
 PG_USER="${AVENTORA_PG_USER:-aventora}" PG_PASSWORD="${AVENTORA_PG_PASSWORD:-aventora}"
@@ -37,19 +37,21 @@ mq() { curl -fsS -u "$MQ_USER:$MQ_PASSWORD" -H 'content-type: application/json' 
 [[ "$INSTANCES" =~ ^[1-8]$ ]] || { log "BENCH_INSTANCES must be 1 to 8 (got '$INSTANCES')"; exit 2; }
 psql_admin 'SELECT 1' >/dev/null 2>&1 || { log "PostgreSQL is not reachable as $PG_USER@localhost: run scripts/infra.sh first"; exit 2; }
 mq http://localhost:15672/api/overview >/dev/null 2>&1 || { log "RabbitMQ's management API is not reachable at localhost:15672: run scripts/infra.sh first"; exit 2; }
-for p in $(seq "$PORT" $((PORT + 39))); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then log "port $p is in use: set BENCH_PORT_BASE to a free range of 40 ports"; exit 2; fi
+for p in "$PORT" $((PORT + 4)) $(for i in $(seq 1 "$INSTANCES"); do echo $((PORT + 10 + i)) $((PORT + 20 + i)) $((PORT + 30 + i)); done); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then log "port $p is in use: set BENCH_PORT_BASE to the start of a free range of 40 ports"; exit 2; fi
 done
 
 # Connection budget: every process's pool together must stay below max_connections, with room for the superuser's
-# reserved slots, this benchmark's own reader and anyone else on the server. (Npgsql's default pool is 100 per process.)
+# reserved slots, the connections already open (other databases on the same server), this benchmark's own reader
+# and a margin. (Npgsql's default pool is 100 per process: five processes could ask for 500.)
 PROCESSES=$((1 + 3 * INSTANCES))
 MAX_CONNECTIONS=$(psql_admin 'SHOW max_connections')
 RESERVED=$(psql_admin 'SHOW superuser_reserved_connections')
-BUDGET=$(( (MAX_CONNECTIONS - RESERVED - 4 - 10) / PROCESSES ))
+IN_USE=$(psql_admin "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+BUDGET=$(( (MAX_CONNECTIONS - RESERVED - IN_USE - 4 - 10) / PROCESSES ))
 POOL="${BENCH_PG_POOL:-20}"
 if (( BUDGET < POOL )); then
-  log "max_connections=$MAX_CONNECTIONS allows $BUDGET connections for each of $PROCESSES processes: Maximum Pool Size lowered from $POOL to $BUDGET"
+  log "max_connections=$MAX_CONNECTIONS with $IN_USE in use leaves $BUDGET for each of $PROCESSES processes: Maximum Pool Size lowered from $POOL to $BUDGET"
   POOL=$BUDGET
 fi
 (( POOL >= 2 )) || { log "max_connections=$MAX_CONNECTIONS is too small for $PROCESSES processes: raise it in postgresql.conf"; exit 2; }

@@ -23,6 +23,21 @@ try
     var callLogs = new CallLogs(database);
     var memory = new ProcessMemory(settings.Processes);
     void Say(string line) => Console.Error.WriteLine($"[bench] {line}");
+    // A phase that cannot finish (the database restarted under it, say) is reported, and the others still run.
+    var phaseErrors = new List<string>();
+    async Task<T?> Phase<T>(string name, Func<Task<T>> run) where T : class
+    {
+        try
+        {
+            return await run();
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not BenchConfigurationException)
+        {
+            Say($"{name}: could not finish: {e.Message}");
+            phaseErrors.Add($"{name} could not finish: {e.GetType().Name}: {e.Message}");
+            return null;
+        }
+    }
 
     Recipients.Probe.EnsureValid(1);
     if (settings.Runs("e2e")) Recipients.EndToEnd.EnsureValid(settings.Requests);
@@ -61,39 +76,39 @@ try
     if (settings.Runs("broker"))
     {
         Say($"broker ceiling: {settings.BrokerPublishers} publishers with confirms, {settings.Seconds} s");
-        var broker = await new BrokerCeiling(settings.RabbitMq, settings.RunId)
-            .RunAsync(report.EnvelopeBytes!.Value, settings.BrokerPublishers, TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(60), ct);
+        var broker = await Phase("broker", () => new BrokerCeiling(settings.RabbitMq, settings.RunId)
+            .RunAsync(report.EnvelopeBytes!.Value, settings.BrokerPublishers, TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(60), ct));
         report = report with { Broker = broker };
-        Say($"broker ceiling: {broker.ConfirmedPerSecond:N0} confirmed/s, {broker.ConsumedPerSecond:N0} consumed/s");
+        if (broker is not null) Say($"broker ceiling: {broker.ConfirmedPerSecond:N0} confirmed/s, {broker.ConsumedPerSecond:N0} consumed/s");
     }
 
     if (settings.Runs("ingress"))
     {
         Say($"ingress: POST /start (sms) for {settings.Seconds} s at {settings.Concurrency} connections");
-        var ingress = await new IngressPhase(settings, await Domain("ingress", 11), callLogs, emulator).RunAsync(ct);
+        var ingress = await Phase("ingress", async () => await new IngressPhase(settings, await Domain("ingress", 11), callLogs, emulator).RunAsync(ct));
         report = report with { Ingress = ingress };
-        Say($"ingress: {ingress.AcceptedPerSecond:N0} accepted/s, p99 {ingress.Latency.P99:N0} ms, {ingress.ReachedTwilio:N0} reached Twilio");
-        await emulator.ClearAsync(ct);
+        if (ingress is not null) Say($"ingress: {ingress.AcceptedPerSecond:N0} accepted/s, p99 {ingress.Latency.P99:N0} ms, {ingress.ReachedTwilio:N0} reached Twilio");
+        await Phase("emulator reset", async () => { await emulator.ClearAsync(ct); return ""; });
     }
 
     if (settings.Runs("e2e"))
     {
         Say($"e2e: {settings.Requests:N0} requests ({string.Join(", ", settings.Mix.Select(m => $"{m.Channel} {m.Weight}"))}) at {settings.Concurrency} connections");
-        var e2e = await new EndToEndPhase(settings, await Domain("e2e", 12), callLogs, emulator).RunAsync(ct);
+        var e2e = await Phase("e2e", async () => await new EndToEndPhase(settings, await Domain("e2e", 12), callLogs, emulator).RunAsync(ct));
         report = report with { EndToEnd = e2e };
-        Say($"e2e: {e2e.RequestsPerSecond:N0} requests/s; lost {e2e.Integrity.Lost}, duplicated {e2e.Integrity.Duplicated}, mismatched {e2e.Integrity.Mismatched}");
-        await emulator.ClearAsync(ct);
+        if (e2e is not null) Say($"e2e: {e2e.RequestsPerSecond:N0} requests/s; lost {e2e.Integrity.Lost}, duplicated {e2e.Integrity.Duplicated}, mismatched {e2e.Integrity.Mismatched}");
+        await Phase("emulator reset", async () => { await emulator.ClearAsync(ct); return ""; });
     }
 
     var wholeRun = memory.Read().Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.Value.PeakKb);
     if (settings.Runs("csv"))
     {
         Say($"csv: one batch of {settings.Rows:N0} rows ({string.Join(",", settings.CsvChannels)})");
-        var csv = await new CsvPhase(settings, await Domain("csv", 13), callLogs, emulator, memory).RunAsync(wholeRun, ct);
-        report = report with { Csv = csv, Memory = csv.Memory };
-        Say($"csv: 202 after {csv.SecondsTo202:0.0} s, every row at Twilio after {csv.SecondsToAllAtTwilio:0.0} s");
+        var csv = await Phase("csv", async () => await new CsvPhase(settings, await Domain("csv", 13), callLogs, emulator, memory).RunAsync(wholeRun, ct));
+        report = report with { Csv = csv, Memory = csv?.Memory };
+        if (csv is not null) Say($"csv: 202 after {csv.SecondsTo202:0.0} s, every row at Twilio after {csv.SecondsToAllAtTwilio:0.0} s");
     }
-    else
+    if (report.Memory is null)
     {
         report = report with { Memory = memory.Processes.Select(p => new ProcessPeak(p.Name, wholeRun.GetValueOrDefault(p.Name), wholeRun.GetValueOrDefault(p.Name), false, null)).ToList() };
     }
@@ -106,6 +121,7 @@ try
     report = report with
     {
         IntegrityFailures = failures,
+        PhaseErrors = phaseErrors,
         EndToEndToBrokerRatio = report.EndToEnd?.RequestsPerSecond is { } rate && report.Broker?.ConsumedPerSecond is > 0 and var ceiling ? rate / ceiling : null,
     };
 
@@ -121,8 +137,10 @@ try
     Console.WriteLine();
     Console.Write(report.Notes());
     Console.WriteLine($"- Full results: {settings.OutputPath}");
-    Console.WriteLine(failures.Count == 0 ? "Integrity: every check held." : $"Integrity: {failures.Count} check(s) FAILED.");
-    return failures.Count == 0 ? 0 : 1;
+    Console.WriteLine(failures.Count > 0 ? $"Integrity: {failures.Count} check(s) FAILED."
+        : phaseErrors.Count > 0 ? $"Integrity: not shown: {phaseErrors.Count} phase(s) could not finish."
+        : "Integrity: every check held.");
+    return failures.Count > 0 ? 1 : phaseErrors.Count > 0 ? 2 : 0;
 }
 catch (BenchConfigurationException e)
 {

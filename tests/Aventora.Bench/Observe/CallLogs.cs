@@ -72,27 +72,37 @@ public static class Waiting
 
     public static async Task<Result<T>> UntilAsync<T>(
         Func<CancellationToken, Task<T>> look, Func<T, bool> done, Func<T, object> movement, Func<T, string> describe,
-        string what, TimeSpan maxWait, TimeSpan stallAfter, CancellationToken ct)
+        string what, TimeSpan maxWait, TimeSpan stallAfter, CancellationToken ct) where T : class
     {
         var started = DateTimeOffset.UtcNow;
         var lastMove = started;
         var lastReport = started;
         object? lastMovement = null;
+        T? current = null;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (true)
         {
             var now = DateTimeOffset.UtcNow;
-            var current = await look(ct);
-            if (done(current)) return new(current, true, "done");
-            var moved = movement(current);
-            if (!Equals(moved, lastMovement)) (lastMovement, lastMove) = (moved, now);
-            if (now - lastReport >= TimeSpan.FromSeconds(5))
+            try
+            {
+                current = await look(ct);
+                if (done(current)) return new(current, true, "done");
+                var moved = movement(current);
+                if (!Equals(moved, lastMovement)) (lastMovement, lastMove) = (moved, now);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                // A database restart or a full connection table is the system's trouble, not the benchmark's: look again.
+                Console.Error.WriteLine($"[bench]   {what}: could not look ({e.Message}); trying again");
+            }
+            if (current is not null && now - lastReport >= TimeSpan.FromSeconds(5))
             {
                 Console.Error.WriteLine($"[bench]   {what}: {describe(current)} ({(now - started).TotalSeconds:0} s)");
                 lastReport = now;
             }
-            if (now - lastMove >= stallAfter) return new(current, false, $"stalled: nothing moved for {stallAfter.TotalSeconds:0} s");
-            if (now - started >= maxWait) return new(current, false, $"gave up after {maxWait.TotalSeconds:0} s");
+            if (current is not null && now - lastMove >= stallAfter) return new(current, false, $"stalled: nothing moved for {stallAfter.TotalSeconds:0} s");
+            if (now - started >= maxWait)
+                return current is not null ? new(current, false, $"gave up after {maxWait.TotalSeconds:0} s") : throw new TimeoutException($"{what}: the database could not be read for {maxWait.TotalSeconds:0} s");
             await timer.WaitForNextTickAsync(ct);
         }
     }

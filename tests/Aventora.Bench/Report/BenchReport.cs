@@ -23,6 +23,7 @@ public sealed record BenchReport
     public IReadOnlyList<ProcessPeak>? Memory { get; init; }
     public double? EndToEndToBrokerRatio { get; init; }
     public IReadOnlyList<string> IntegrityFailures { get; init; } = [];
+    public IReadOnlyList<string> PhaseErrors { get; init; } = [];
 
     private static readonly CultureInfo En = CultureInfo.InvariantCulture;
     public const long MemoryTargetKb = 300 * 1024;
@@ -110,6 +111,7 @@ public sealed record BenchReport
         if (Memory?.Any(m => !m.PeakWasReset) == true)
             notes.AppendLine("- Some peaks could not be reset at the start of the CSV batch (/proc/pid/clear_refs): those are whole-run peaks.");
         foreach (var failure in IntegrityFailures) notes.AppendLine($"- INTEGRITY: {failure}");
+        foreach (var error in PhaseErrors) notes.AppendLine($"- NOT MEASURED: {error}");
         return notes.ToString();
     }
 
