@@ -17,9 +17,9 @@ public sealed record SentWebhook(string Kind, string? AccountSid, int Status);
 /// link, cursor or page count, or an array that stops at the page size) is followed page by page. Either way every
 /// record is read once.
 /// </summary>
-public sealed class EmulatorRecords(HttpClient emulator)
+public sealed class EmulatorRecords(HttpClient emulator, int pageSize = 1000)
 {
-    private const int PageSize = 1000;
+    private readonly int _pageSize = pageSize;
     private const int MaxPages = 20_000;
     private static readonly string[] ItemProperties = ["items", "messages", "calls", "webhooks", "data", "results", "records"];
 
@@ -52,7 +52,7 @@ public sealed class EmulatorRecords(HttpClient emulator)
     {
         var all = new List<T>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        string? url = $"{path}?page_size={PageSize}";
+        string? url = $"{path}?page_size={_pageSize}";
         var guess = Guess.None;
         var page = 1;
         string? lastId = null;
@@ -85,15 +85,16 @@ public sealed class EmulatorRecords(HttpClient emulator)
                 continue;
             }
             if (IsLastPage(root, count, page)) break;
-            if (count < PageSizeOf(root) && !HasMore(root)) break;
+            // A bare array longer or shorter than a page is everything at once (today's answer); an object says its page size.
+            if (root.ValueKind == JsonValueKind.Array ? count != _pageSize : count < PageSizeOf(root) && !HasMore(root)) break;
             // A full page and no word on what follows: try the next page number, then a cursor after the last SID.
             if (added == 0 && guess == Guess.PageNumber) guess = Guess.After;
             else if (added == 0 && guess != Guess.None) break;
             else if (guess == Guess.None) guess = Guess.PageNumber;
             page++;
             url = guess == Guess.PageNumber
-                ? $"{path}?page_size={PageSize}&page={page}"
-                : $"{path}?page_size={PageSize}&after={Uri.EscapeDataString(lastId ?? "")}";
+                ? $"{path}?page_size={_pageSize}&page={page}"
+                : $"{path}?page_size={_pageSize}&after={Uri.EscapeDataString(lastId ?? "")}";
         }
         return all;
     }
@@ -110,7 +111,7 @@ public sealed class EmulatorRecords(HttpClient emulator)
     }
 
     /// <summary>The next page as the answer states it: a URL, "" for "no more", or null when the answer does not say.</summary>
-    private static string? Explicit(string path, JsonElement root, HttpResponseMessage response)
+    private string? Explicit(string path, JsonElement root, HttpResponseMessage response)
     {
         if (response.Headers.TryGetValues("Link", out var links))
         {
@@ -123,13 +124,13 @@ public sealed class EmulatorRecords(HttpClient emulator)
                 return next.ValueKind switch
                 {
                     JsonValueKind.String when next.GetString() is { Length: > 0 } target => Relative(target),
-                    JsonValueKind.Number => $"{path}?page_size={PageSize}&page={next.GetInt32()}",
+                    JsonValueKind.Number => $"{path}?page_size={_pageSize}&page={next.GetInt32()}",
                     _ => "",
                 };
         foreach (var name in new[] { "next_after", "next_cursor", "cursor" })
             if (root.TryGetProperty(name, out var cursor))
                 return cursor.ValueKind == JsonValueKind.String && cursor.GetString() is { Length: > 0 } value
-                    ? $"{path}?page_size={PageSize}&after={Uri.EscapeDataString(value)}"
+                    ? $"{path}?page_size={_pageSize}&after={Uri.EscapeDataString(value)}"
                     : "";
         return null;
     }
@@ -145,8 +146,8 @@ public sealed class EmulatorRecords(HttpClient emulator)
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
 
     /// <summary>The page size the server used: what it says, else what was asked.</summary>
-    private static int PageSizeOf(JsonElement root) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("page_size", out var size) && size.TryGetInt32(out var used) ? used : PageSize;
+    private int PageSizeOf(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("page_size", out var size) && size.TryGetInt32(out var used) ? used : _pageSize;
 
     private static string Relative(string target) =>
         Uri.TryCreate(target, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery.TrimStart('/') : target.TrimStart('/');

@@ -82,10 +82,14 @@ public sealed class MemorySampler : IAsyncDisposable
         } while (await timer.WaitForNextTickAsync(_stop.Token).AsTask().ContinueWith(t => !t.IsCanceled && t.Result));
     }
 
+    /// <summary>Stops sampling; safe to call more than once (the phase stops it before reading, and disposes it on the way out).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
     }
+
+    private int _stopped;
 }
