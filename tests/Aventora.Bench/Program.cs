@@ -113,17 +113,8 @@ try
         report = report with { Memory = memory.Processes.Select(p => new ProcessPeak(p.Name, wholeRun.GetValueOrDefault(p.Name), wholeRun.GetValueOrDefault(p.Name), false, null)).ToList() };
     }
 
-    var failures = new List<string>();
-    if (report.Broker is { AllConsumed: false } brokerResult) failures.Add($"broker: {brokerResult.Consumed:N0} of {brokerResult.Confirmed:N0} confirmed messages consumed");
-    if (report.Ingress is { Integrity.Clean: false } ingressResult) failures.Add($"ingress: {ingressResult.Integrity.Lost:N0} accepted requests never reached Twilio, {ingressResult.Integrity.Duplicated:N0} reached it more than once, {ingressResult.Integrity.SentDespiteRefusal:N0} refused yet sent");
-    if (report.EndToEnd is { Integrity.Clean: false } e2eResult) failures.Add($"end to end: lost {e2eResult.Integrity.Lost:N0}, duplicated {e2eResult.Integrity.Duplicated:N0}, mismatched {e2eResult.Integrity.Mismatched:N0}, refused yet sent {e2eResult.Integrity.SentDespiteRefusal:N0}");
-    if (report.Csv is { Integrity.Clean: false } csvResult) failures.Add($"csv: lost {csvResult.Integrity.Lost:N0}, duplicated {csvResult.Integrity.Duplicated:N0}");
-    report = report with
-    {
-        IntegrityFailures = failures,
-        PhaseErrors = phaseErrors,
-        EndToEndToBrokerRatio = report.EndToEnd?.RequestsPerSecond is { } rate && report.Broker?.ConsumedPerSecond is > 0 and var ceiling ? rate / ceiling : null,
-    };
+    report = report.WithVerdicts(phaseErrors);
+    var failures = report.IntegrityFailures;
 
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.OutputPath))!);
     await File.WriteAllTextAsync(settings.OutputPath, report.ToJson(), ct);

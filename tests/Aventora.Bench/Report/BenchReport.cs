@@ -26,6 +26,26 @@ public sealed record BenchReport
     public IReadOnlyList<string> IntegrityFailures { get; init; } = [];
     public IReadOnlyList<string> PhaseErrors { get; init; } = [];
 
+    /// <summary>The integrity checks that failed, and the end-to-end/broker ratio, once every phase has run.</summary>
+    public BenchReport WithVerdicts(IReadOnlyList<string> phaseErrors)
+    {
+        var failures = new List<string>();
+        if (Broker is { AllConsumed: false } b)
+            failures.Add($"broker: {b.Consumed:N0} of {b.Confirmed:N0} confirmed messages consumed");
+        if (Ingress is { Integrity.Clean: false } i)
+            failures.Add($"ingress: {i.Integrity.Lost:N0} accepted requests never reached Twilio, {i.Integrity.Duplicated:N0} reached it more than once, {i.Integrity.SentDespiteRefusal:N0} refused yet sent");
+        if (EndToEnd is { Integrity.Clean: false } e)
+            failures.Add($"end to end: lost {e.Integrity.Lost:N0}, duplicated {e.Integrity.Duplicated:N0}, mismatched {e.Integrity.Mismatched:N0}, refused yet sent {e.Integrity.SentDespiteRefusal:N0}");
+        if (Csv is { Integrity.Clean: false } c)
+            failures.Add($"csv: lost {c.Integrity.Lost:N0}, duplicated {c.Integrity.Duplicated:N0}");
+        return this with
+        {
+            IntegrityFailures = failures,
+            PhaseErrors = phaseErrors,
+            EndToEndToBrokerRatio = EndToEnd?.RequestsPerSecond is { } rate && Broker?.ConsumedPerSecond is > 0 and var ceiling ? rate / ceiling : null,
+        };
+    }
+
     private static readonly CultureInfo En = CultureInfo.InvariantCulture;
     public const long MemoryTargetKb = 300 * 1024;
 
