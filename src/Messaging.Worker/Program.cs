@@ -2,6 +2,8 @@ using Aventora.Billing;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains;
 using Aventora.Messaging.Worker.Messaging;
+using Aventora.Messaging.Worker.Reconciliation;
+using Aventora.Outbound;
 using Aventora.Messaging.Worker.Status;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
@@ -21,6 +23,7 @@ builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddSingleton<TwilioMessageSender>();
 builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddBilling(builder.Configuration);
+builder.Services.AddOutbound<MessageLookup>(builder.Configuration); // send at most once; settle lost outcomes, quiet statuses, held credits
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -3,6 +3,7 @@ using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.Conversations;
 using Aventora.Persistence.EmailPull;
+using Aventora.Persistence.Idempotency;
 using Aventora.Persistence.Migrations;
 using Dapper;
 using Microsoft.Extensions.Configuration;
@@ -22,7 +23,8 @@ public static class PersistenceExtensions
             .Bind(configuration.GetSection(PostgresOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        // Each process opens at most Postgres:MaxPoolSize connections, so all of them together stay inside max_connections.
+        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.BoundedConnectionString()));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CallLogRepository>();
         services.AddSingleton<CallLogStatusRepository>();
@@ -34,6 +36,7 @@ public static class PersistenceExtensions
         services.AddSingleton<BatchRepository>();
         services.AddSingleton<EmailPullConfigRepository>();
         services.AddSingleton<EmailPullMessageRepository>();
+        services.AddSingleton<IdempotencyKeyRepository>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Npgsql;
 
 namespace Aventora.Persistence;
 
@@ -10,4 +11,26 @@ public sealed class PostgresOptions
     /// <summary>Npgsql connection string. Holds a password: never logged.</summary>
     [Required(ErrorMessage = "Postgres:ConnectionString is required (e.g. Host=localhost;Database=aventora;Username=aventora;Password=...).")]
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// This process's share of PostgreSQL's <c>max_connections</c>: the most connections its pool opens. All processes' pools together
+    /// must stay below the server's limit with headroom (README, "Connection budget"); past it, work waits for a free connection
+    /// instead of failing. A <c>Maximum Pool Size</c> written in the connection string wins.
+    /// </summary>
+    [Range(2, 1000, ErrorMessage = "Postgres:MaxPoolSize must be between 2 and 1000.")]
+    public int MaxPoolSize { get; set; } = 20;
+
+    /// <summary>How long work waits for a free pooled connection before it fails (and is retried).</summary>
+    [Range(1, 600, ErrorMessage = "Postgres:ConnectionWaitSeconds must be between 1 and 600.")]
+    public int ConnectionWaitSeconds { get; set; } = 30;
+
+    /// <summary>The connection string with this process's pool bound applied (unless the string already sets them).</summary>
+    public string BoundedConnectionString()
+    {
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = ConnectionString };
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        if (!new[] { "Maximum Pool Size", "Max Pool Size", "MaxPoolSize" }.Any(written.ContainsKey)) builder.MaxPoolSize = MaxPoolSize;
+        if (!written.ContainsKey("Timeout")) builder.Timeout = ConnectionWaitSeconds;
+        return builder.ConnectionString;
+    }
 }

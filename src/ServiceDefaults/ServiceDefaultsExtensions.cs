@@ -45,6 +45,8 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // An outreach backend does not phone home: MassTransit's usage telemetry stays off.
+            bus.ConfigureUsageTelemetryOptions(telemetry => telemetry.Enabled = false);
             configureBus?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -54,6 +56,9 @@ public static class ServiceDefaultsExtensions
                     host.Username(options.Username);
                     host.Password(options.Password);
                 });
+                // Each endpoint takes at most this many messages at once, matched to the process's database pool (README, "Connection budget").
+                rabbit.PrefetchCount = options.PrefetchCount;
+                rabbit.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
                 rabbit.UseConsumeFilter(typeof(RequestIdLogScopeFilter<>), context);
                 rabbit.UseMessageRetry(retry =>
                 {

@@ -28,6 +28,7 @@ public static class EmulatorApp
         // Accounts, recording and failure injection
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<RequestLog>();
+        builder.Services.AddSingleton<EmulatorStatistics>();
         builder.Services.AddSingleton<FailureStore>();
         // The emulated world
         builder.Services.AddSingleton<PeopleScripts>();

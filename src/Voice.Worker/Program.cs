@@ -4,6 +4,8 @@ using Aventora.Domains;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
 using Aventora.Voice.Worker.Calls;
+using Aventora.Voice.Worker.Reconciliation;
+using Aventora.Outbound;
 using Aventora.Voice.Worker.Status;
 
 // Voice.Worker: places phone and wvoice calls, and writes their TwiML turn by turn.
@@ -19,6 +21,7 @@ builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
 builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddBilling(builder.Configuration);
+builder.Services.AddOutbound<CallLookup>(builder.Configuration); // place at most once; settle lost outcomes, quiet statuses, held credits
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -17,108 +17,92 @@ public sealed record LedgerEntry(
     Guid EntryId, string Kind, int Credits, Guid? RequestId, string? Channel, string? Type, string? TwilioSid, string? Reason,
     DateTime OccurredAt, DateTime RecordedAt);
 
+/// <summary>A held reservation whose request is settled, with what decides between billing it and releasing it.</summary>
+public sealed record HeldForSettledRequest
+{
+    public required Guid RequestId { get; init; }
+    public required string DomainName { get; init; }
+    public required string Channel { get; init; }
+    public required string Type { get; init; }
+    public required string Status { get; init; }
+    public string? TwilioSid { get; init; }
+    public int? DurationSeconds { get; init; }
+}
+
 public sealed record LedgerPage(long Total, IReadOnlyList<LedgerEntry> Entries);
 
 /// <summary>
 /// A domain's credits: the ledger (<c>credit_ledger</c>, whose sum is the balance), the credits held for requests on their way
 /// (<c>credit_reservations</c>) and one row per domain (<c>credit_accounts</c>) that every change locks first, so concurrent
-/// reservations are decided one after the other and can never promise more than the balance holds.
+/// reservations can never promise more than the balance holds. The hot changes (reserve, use, release) are single calls of
+/// server-side functions (migration 1.19.0), so the lock is held for one statement, not across client round trips.
 /// </summary>
 public sealed class CreditRepository(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Holds <paramref name="credits"/> of the domain's available credits for the request, in one transaction under the domain's lock.
+    /// Holds <paramref name="credits"/> of the domain's available credits for the request. One round trip: the check and the hold
+    /// run inside <c>aventora_reserve_credits</c>, which locks the domain's account row only for that one statement, so concurrent
+    /// reservations can never promise more than the balance holds and still do not queue behind each other's network round trips.
     /// A request already holding (or having used) a reservation gets it again: a redelivery reserves nothing twice.
     /// A domain with enforcement off is not checked and nothing is held.
     /// </summary>
     public async Task<ReservationResult> ReserveAsync(string domainName, Guid requestId, int credits, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        var account = await LockAccountAsync(connection, transaction, domainName, cancellationToken);
-        var enforced = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT COALESCE((SELECT credits_enforced FROM domains WHERE name = @domainName), true)",
-            new { domainName }, transaction, cancellationToken: cancellationToken));
-        if (!enforced) return ReservationResult.NotEnforced;
-
-        var available = account.Balance - account.Reserved;
-        var existing = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT state FROM credit_reservations WHERE request_id = @requestId", new { requestId }, transaction, cancellationToken: cancellationToken));
-        if (existing is not null) return new ReservationResult(true, true, available);
-        if (available < credits) return new ReservationResult(false, true, available);
-
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO credit_reservations (request_id, domain_name, credits) VALUES (@requestId, @domainName, @credits);
-            UPDATE credit_accounts SET reserved = reserved + @credits, updated_at = now() WHERE domain_name = @domainName;
-            """, new { requestId, domainName, credits }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return new ReservationResult(true, true, available - credits);
+        var (reserved, enforced, available) = await connection.QuerySingleAsync<(bool, bool, long)>(new CommandDefinition(
+            "SELECT reserved, enforced, available FROM aventora_reserve_credits(@domainName, @requestId, @credits)",
+            new { domainName, requestId, credits }, cancellationToken: cancellationToken));
+        return enforced ? new ReservationResult(reserved, true, available) : ReservationResult.NotEnforced;
     }
 
     /// <summary>Writes the usage to the ledger once (its id is unique) and settles the request's reservation; false for a duplicate.</summary>
     public async Task<bool> RecordUsageAsync(UsageRecorded usage, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        await LockAccountAsync(connection, transaction, usage.DomainName, cancellationToken);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO credit_ledger (entry_id, domain_name, kind, credits, request_id, channel, type, twilio_sid, occurred_at)
-            VALUES (@UsageId, @DomainName, @Kind, -@Credits, @RequestId, @Channel, @Type, @TwilioSid, @OccurredAt)
-            ON CONFLICT (entry_id) DO NOTHING
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT aventora_record_usage(@UsageId, @DomainName, @Kind, @Credits, @RequestId, @Channel, @Type, @TwilioSid, @OccurredAt)
             """, new
             {
                 usage.UsageId, usage.DomainName, usage.Kind, usage.Credits, usage.RequestId, usage.Channel, usage.Type, usage.TwilioSid,
                 OccurredAt = usage.OccurredAt.ToUniversalTime(),
-            }, transaction, cancellationToken: cancellationToken));
-        if (inserted == 0) return false;
-
-        var settled = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
-            UPDATE credit_reservations SET state = 'settled', closed_at = now()
-            WHERE request_id = @RequestId AND state = 'held' RETURNING credits
-            """, new { usage.RequestId }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE credit_accounts SET balance = balance - @credits, reserved = reserved - @settled, updated_at = now() WHERE domain_name = @domainName
-            """, new { credits = usage.Credits, settled = settled ?? 0, domainName = usage.DomainName }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+            }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Gives a failed or unconnected request's held credits back; false when nothing was held (already settled or released).</summary>
     public async Task<bool> ReleaseAsync(Guid requestId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var domainName = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT domain_name FROM credit_reservations WHERE request_id = @requestId AND state = 'held'",
-            new { requestId }, cancellationToken: cancellationToken));
-        if (domainName is null) return false;
-
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        await LockAccountAsync(connection, transaction, domainName, cancellationToken);
-        var released = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
-            UPDATE credit_reservations SET state = 'released', closed_at = now()
-            WHERE request_id = @requestId AND state = 'held' RETURNING credits
-            """, new { requestId }, transaction, cancellationToken: cancellationToken));
-        if (released is null) return false;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE credit_accounts SET reserved = reserved - @released, updated_at = now() WHERE domain_name = @domainName",
-            new { released, domainName }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT aventora_release_credits(@requestId)", new { requestId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Adds credits to the domain's ledger; returns the entry's id.</summary>
     public async Task<Guid> GrantAsync(string domainName, int credits, string reason, CancellationToken cancellationToken)
     {
         var entryId = Guid.NewGuid();
+        await GrantOnceAsync(entryId, domainName, credits, reason, cancellationToken);
+        return entryId;
+    }
+
+    /// <summary>
+    /// Adds credits under the given entry id, once: false (and nothing changed) when the ledger already holds that entry,
+    /// as it does for a client's retried grant (the id derives from its Idempotency-Key).
+    /// </summary>
+    public async Task<bool> GrantOnceAsync(Guid entryId, string domainName, int credits, string reason, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await LockAccountAsync(connection, transaction, domainName, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO credit_ledger (entry_id, domain_name, kind, credits, reason, occurred_at) VALUES (@entryId, @domainName, 'grant', @credits, @reason, now());
-            UPDATE credit_accounts SET balance = balance + @credits, updated_at = now() WHERE domain_name = @domainName;
+        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO credit_ledger (entry_id, domain_name, kind, credits, reason, occurred_at) VALUES (@entryId, @domainName, 'grant', @credits, @reason, now())
+            ON CONFLICT (entry_id) DO NOTHING
             """, new { entryId, domainName, credits, reason }, transaction, cancellationToken: cancellationToken));
+        if (inserted == 0) return false;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE credit_accounts SET balance = balance + @credits, updated_at = now() WHERE domain_name = @domainName",
+            new { domainName, credits }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        return entryId;
+        return true;
     }
 
     /// <summary>The balance is the sum of the ledger; the reserved credits are those held for requests on their way.</summary>
@@ -144,6 +128,26 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
             FROM credit_ledger WHERE domain_name = @domainName ORDER BY seq DESC LIMIT @pageSize OFFSET @offset
             """, new { domainName, pageSize, offset = (long)(page - 1) * pageSize }, cancellationToken: cancellationToken));
         return new LedgerPage(total, entries.AsList());
+    }
+
+    /// <summary>
+    /// Credits still held for requests of <paramref name="channels"/> that reached a final status more than <paramref name="after"/>
+    /// ago: what a lost usage or release left behind. Whoever settles them must do so idempotently (several sweepers may run).
+    /// </summary>
+    public async Task<IReadOnlyList<HeldForSettledRequest>> FindHeldForSettledAsync(
+        string[] channels, string[] finalStatuses, TimeSpan after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<HeldForSettledRequest>(new CommandDefinition("""
+            SELECT r.request_id AS RequestId, c.domain_name AS DomainName, c.channel AS Channel, c.type AS Type, c.status AS Status,
+                   c.twilio_sid AS TwilioSid, c.duration_seconds AS DurationSeconds
+            FROM credit_reservations r JOIN call_logs c ON c.id = r.request_id
+            WHERE r.state = 'held' AND c.channel = ANY(@channels)
+              AND (c.status = ANY(@finalStatuses) OR (c.channel IN ('sms', 'wmsg') AND c.status IN ('delivered', 'read')))
+              AND c.updated_at < now() - @after
+            ORDER BY r.created_at LIMIT @limit
+            """, new { channels, finalStatuses, after, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
     }
 
     private sealed record Account(long Balance, long Reserved);

@@ -14,14 +14,15 @@ namespace Aventora.Dispatcher.Worker.Routing;
 /// Messaging.Worker or Voice.Worker.
 /// </summary>
 public sealed class OutboundRequestedConsumer(
-    CallLogRepository callLogs, OptOutRepository optOuts, TwilioConfigProvider twilioConfigs, CreditCheck creditCheck, ILogger<OutboundRequestedConsumer> logger)
+    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, CreditCheck creditCheck, ILogger<OutboundRequestedConsumer> logger)
     : IConsumer<OutboundRequested>
 {
     public async Task Consume(ConsumeContext<OutboundRequested> context)
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        await callLogs.TryInsertAsync(new CallLog
+        // One round trip records the request (its id makes a redelivery recognisable) and reads where it stands.
+        var (status, optedOut) = await callLogs.InsertAndReadAsync(new CallLog
         {
             Id = request.RequestId,
             DomainName = request.DomainName,
@@ -38,14 +39,13 @@ public sealed class OutboundRequestedConsumer(
         }, ct);
 
         // Only a request still at "received" is routed; anything further along was routed by an earlier delivery.
-        var log = await callLogs.FindAsync(request.RequestId, ct);
-        if (log?.Status != CallLogStatus.Received)
+        if (status != CallLogStatus.Received)
         {
-            logger.LogInformation("Request already dispatched (status {Status}); redelivery ignored", log?.Status);
+            logger.LogInformation("Request already dispatched (status {Status}); redelivery ignored", status);
             return;
         }
 
-        if (await optOuts.IsOptedOutAsync(request.DomainName, request.PhoneNumber, ct))
+        if (optedOut)
         {
             await callLogs.RecordFailureAsync(request.RequestId, CallLogStatus.OptedOut, CallLogStatus.OptedOut,
                 $"{request.PhoneNumber} has opted out of messages from {request.DomainName ?? "this sender"} (STOP); nothing is sent until they reply START.", ct);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Aventora.Contracts.Domains;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Publishing;
+using Aventora.Ingress.Api.Requests;
 using Aventora.Persistence.Domains;
 
 namespace Aventora.Ingress.Api.Admin;
@@ -17,6 +18,8 @@ public sealed record ApiKeyBody(string? Label);
 /// </summary>
 public static partial class DomainAdminEndpoints
 {
+    public const int MaxLabelLength = 200;
+
     public static IEndpointRouteBuilder MapDomainAdminEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/domains").RequireAuthorization(ApiKeyAuthentication.AdminOnly);
@@ -34,8 +37,14 @@ public static partial class DomainAdminEndpoints
     private static async Task<IResult> CreateAsync(DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
     {
         var name = body.DomainName?.Trim().ToLowerInvariant();
+        if (name is null || !DomainName().IsMatch(name))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["domain_name"] = ["domain_name is required: lower-case letters, digits, '.', '_' and '-' (at most 200)."],
+            }, title: "The domain has invalid fields.");
+        }
         var errors = new List<string>();
-        if (name is null || !DomainName().IsMatch(name)) errors.Add("domain_name is required: lower-case letters, digits, '.', '_' and '-' (at most 200).");
         var technical = TechnicalJson.Merge(new Dictionary<string, string?>(), body.TechnicalJson ?? [], errors);
         if (errors.Count > 0) return Invalid(errors);
         if (!await domains.TryCreateAsync(name!, JsonSerializer.Serialize(technical), ct))
@@ -64,10 +73,12 @@ public static partial class DomainAdminEndpoints
         return Results.Ok(View((await domains.FindAsync(name, ct))!));
     }
 
-    private static async Task<IResult> DeleteAsync(string name, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(
+        string name, DomainRepository domains, ConfirmedPublisher publisher, ApiKeyCache keys, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (!await domains.DeleteAsync(name, ct)) return NotFound(name);
+        keys.Forget();
         await Announce(publisher, name, ct);
         return Results.NoContent();
     }
@@ -76,19 +87,27 @@ public static partial class DomainAdminEndpoints
     {
         name = name.ToLowerInvariant();
         if (await domains.FindAsync(name, ct) is null) return NotFound(name);
+        var label = body?.Label?.Trim();
+        var problem = label is { Length: > MaxLabelLength } ? $"label is longer than {MaxLabelLength} characters."
+            : TextRules.FindForbidden(label, allowLineBreaks: false) is { } where ? TextRules.Refusal("label", where, allowLineBreaks: false) : null;
+        if (problem is not null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["label"] = [problem] }, title: "The API key has invalid fields.");
         var key = ApiKeys.NewKey();
         var id = Guid.NewGuid();
-        await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), body?.Label, ct);
+        await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), label, ct);
         // The only time the key is ever shown.
-        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new { id, domain_name = name, api_key = key, key_prefix = ApiKeys.Prefix(key), label = body?.Label });
+        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new { id, domain_name = name, api_key = key, key_prefix = ApiKeys.Prefix(key), label });
     }
 
     private static async Task<IResult> ListKeysAsync(string name, ApiKeyRepository keys, CancellationToken ct) =>
         Results.Ok(await keys.ListAsync(name.ToLowerInvariant(), ct));
 
-    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, CancellationToken ct) =>
-        await keys.RevokeAsync(name.ToLowerInvariant(), id, ct) ? Results.NoContent()
-            : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, ApiKeyCache cache, CancellationToken ct)
+    {
+        var revoked = await keys.RevokeAsync(name.ToLowerInvariant(), id, ct);
+        cache.Forget();
+        return revoked ? Results.NoContent() : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+    }
 
     private static Task Announce(ConfirmedPublisher publisher, string name, CancellationToken ct) =>
         // If the broker is away the change still stands; cached copies then expire on their own within DomainMetadata:CacheFor.

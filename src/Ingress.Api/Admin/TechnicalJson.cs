@@ -24,6 +24,11 @@ public static partial class TechnicalJson
             if (node is null) { merged.Remove(key); continue; }
             if (node.GetValueKind() != JsonValueKind.String) { errors.Add($"technical_json.{key} must be a string."); continue; }
             var value = node.GetValue<string>().Trim();
+            if ((Requests.TextRules.FindForbidden(key, allowLineBreaks: false) ?? Requests.TextRules.FindForbidden(value, allowLineBreaks: true)) is { } where)
+            {
+                errors.Add($"technical_json.{key} holds a control character ({where}); remove it.");
+                continue;
+            }
             if (IsSecret(key) && value == Masked) continue;
             if (key.EndsWith("_account_sid", StringComparison.Ordinal) && !AccountSid().IsMatch(value))
                 errors.Add($"technical_json.{key} must be a Twilio account SID (AC and 32 hex digits).");

@@ -1,15 +1,20 @@
+using Aventora.Contracts;
 using Aventora.Contracts.Messaging;
 using Aventora.Contracts.Voice;
 using Aventora.Domains.Credentials;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
+using Aventora.ServiceDefaults;
 
 namespace Aventora.Ingress.Api.Webhooks;
 
 /// <summary>
 /// Twilio's status callbacks for the messages and calls the workers started (<c>StatusCallback</c>). Each is checked against
-/// the auth token of the account that owns the message or call, then handed to the workers through the broker.
-/// Forged, unsigned or unknown callbacks get 403 and publish nothing; an unconfirmed publish gets 503 so Twilio tries again.
+/// the auth token of the account that sent the message or call, then handed to the workers through the broker, and answered
+/// only once the broker confirmed it. The callback URL names the request, domain and channel (<see cref="StatusCallbackUrls"/>),
+/// so the check uses the cached domain configuration and never waits on the database: a burst of callbacks cannot exhaust it,
+/// and Twilio, which does not retry a status callback, never meets a 500 caused by it.
+/// Forged, unsigned or unknown callbacks get 403 and publish nothing; an unconfirmed publish gets 503.
 /// </summary>
 public static class StatusCallbackEndpoints
 {
@@ -23,15 +28,18 @@ public static class StatusCallbackEndpoints
     private static async Task<IResult> MessageStatusAsync(
         HttpRequest request, StatusCallbackVerifier verifier, ConfirmedPublisher publisher, ILogger<MessageStatusReported> logger, CancellationToken ct)
     {
+        if (!request.HasFormContentType) return NotForm();
         var form = await request.ReadFormAsync(ct);
         var sid = form["MessageSid"].ToString();
-        if (!await verifier.IsGenuineAsync(request, form, sid, ct)) return Forbidden();
+        var origin = await verifier.VerifyAsync(request, form, sid, ct);
+        if (origin is null) return Forbidden();
 
         var status = First(form, "MessageStatus", "SmsStatus")?.ToLowerInvariant();
         if (status is null) return Results.Problem(statusCode: 400, title: "MessageStatus is required.");
         var report = new MessageStatusReported
         {
             MessageSid = sid, AccountSid = form["AccountSid"].ToString(), Status = status,
+            RequestId = origin.RequestId, DomainName = origin.DomainName, Channel = origin.Channel,
             ErrorCode = First(form, "ErrorCode"), ReportedAt = DateTimeOffset.UtcNow,
         };
         logger.LogInformation("Twilio reported message {MessageSid} {Status} {ErrorCode}", sid, status, report.ErrorCode);
@@ -41,15 +49,18 @@ public static class StatusCallbackEndpoints
     private static async Task<IResult> CallStatusAsync(
         HttpRequest request, StatusCallbackVerifier verifier, ConfirmedPublisher publisher, ILogger<CallStatusReported> logger, CancellationToken ct)
     {
+        if (!request.HasFormContentType) return NotForm();
         var form = await request.ReadFormAsync(ct);
         var sid = form["CallSid"].ToString();
-        if (!await verifier.IsGenuineAsync(request, form, sid, ct)) return Forbidden();
+        var origin = await verifier.VerifyAsync(request, form, sid, ct);
+        if (origin is null) return Forbidden();
 
         var status = First(form, "CallStatus")?.ToLowerInvariant();
         if (status is null) return Results.Problem(statusCode: 400, title: "CallStatus is required.");
         var report = new CallStatusReported
         {
             CallSid = sid, AccountSid = form["AccountSid"].ToString(), Status = status,
+            RequestId = origin.RequestId, DomainName = origin.DomainName, Channel = origin.Channel,
             DurationSeconds = int.TryParse(First(form, "CallDuration"), out var seconds) && seconds >= 0 ? seconds : null,
             ErrorCode = First(form, "ErrorCode"), ErrorMessage = First(form, "ErrorMessage"),
             SequenceNumber = int.TryParse(First(form, "SequenceNumber"), out var sequence) ? sequence : null,
@@ -67,37 +78,57 @@ public static class StatusCallbackEndpoints
     private static string? First(IFormCollection form, params string[] names) =>
         names.Select(n => form[n].ToString()).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 
+    private static IResult NotForm() =>
+        Results.Problem(statusCode: 415, title: "A status callback must be form-encoded (application/x-www-form-urlencoded), as Twilio sends it.");
+
     private static IResult Forbidden() =>
         Results.Problem(statusCode: 403, title: "The Twilio signature is missing or invalid, or the message or call is not known.");
 }
 
+/// <summary>Where a genuine callback comes from: its request (when the URL names one), domain and channel.</summary>
+public sealed record CallbackOrigin(Guid? RequestId, string? DomainName, string Channel);
+
 /// <summary>
-/// Is this callback really Twilio's, about one of our messages or calls? The SID must be in <c>call_logs</c>, the callback's
-/// AccountSid must be the account the row's domain and channel send with, and X-Twilio-Signature must match that account's token.
+/// Is this callback really Twilio's, about one of our messages or calls? X-Twilio-Signature must match the auth token of the account
+/// that the URL's domain and channel send with (from the cached domain configuration), and the callback's AccountSid must be that
+/// account. Callbacks to URLs without a channel (given to Twilio before release 1.19.0) are checked the old way, by finding the
+/// SID in <c>call_logs</c>.
 /// </summary>
 public sealed class StatusCallbackVerifier(
     CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, TwilioSignature signature, ILogger<StatusCallbackVerifier> logger)
 {
-    public async Task<bool> IsGenuineAsync(HttpRequest request, IFormCollection form, string sid, CancellationToken ct)
+    public async Task<CallbackOrigin?> VerifyAsync(HttpRequest request, IFormCollection form, string sid, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(sid) || string.IsNullOrEmpty(request.Headers[TwilioSignature.Header].ToString()))
         {
             logger.LogWarning("Status callback on {Path} refused: no SID or no signature", request.Path);
-            return false;
+            return null;
         }
-        var log = await callLogs.FindByTwilioSidAsync(sid, ct);
-        if (log is null)
+        var origin = FromUrl(request.Query) ?? await FromCallLogAsync(sid, ct);
+        if (origin is null)
         {
             logger.LogWarning("Status callback on {Path} refused: {TwilioSid} is not a known message or call", request.Path, sid);
-            return false;
+            return null;
         }
-        var config = (await twilioConfigs.GetTwilioConfigAsync(log.DomainName, log.Channel, ct)).Config;
+        var config = (await twilioConfigs.GetTwilioConfigAsync(origin.DomainName, origin.Channel, ct)).Config;
         if (config is null || !string.Equals(config.AccountSid, form["AccountSid"].ToString(), StringComparison.Ordinal)
             || !signature.IsValid(request, form, config.AuthToken))
         {
             logger.LogWarning("Status callback on {Path} for {TwilioSid} refused: account or signature does not match", request.Path, sid);
-            return false;
+            return null;
         }
-        return true;
+        return origin;
     }
+
+    private static CallbackOrigin? FromUrl(IQueryCollection query)
+    {
+        var channel = query[StatusCallbackUrls.ChannelParameter].ToString();
+        if (!Channels.ValidChannels.Contains(channel)) return null;
+        var domain = query[StatusCallbackUrls.DomainParameter].ToString();
+        Guid? requestId = Guid.TryParse(query[StatusCallbackUrls.RequestIdParameter].ToString(), out var id) ? id : null;
+        return new CallbackOrigin(requestId, string.IsNullOrEmpty(domain) ? null : domain, channel);
+    }
+
+    private async Task<CallbackOrigin?> FromCallLogAsync(string sid, CancellationToken ct) =>
+        await callLogs.FindByTwilioSidAsync(sid, ct) is { } log ? new CallbackOrigin(log.Id, log.DomainName, log.Channel) : null;
 }

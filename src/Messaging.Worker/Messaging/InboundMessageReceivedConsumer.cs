@@ -7,6 +7,7 @@ using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Aventora.TwilioGateway;
 using MassTransit;
+using Twilio.Rest.Api.V2010.Account;
 using Microsoft.Extensions.Options;
 using Twilio.Exceptions;
 
@@ -73,6 +74,7 @@ public sealed class InboundMessageReceivedConsumer(
             logger.LogInformation("Reply to {MessageSid} already sent; redelivery ignored", message.MessageSid);
             return;
         }
+        MessageResource sent;
         try
         {
             var config = await twilioConfigs.GetTwilioConfigAsync(message.DomainName, message.Channel, ct);
@@ -81,21 +83,30 @@ public sealed class InboundMessageReceivedConsumer(
                 logger.LogWarning("Cannot reply: {FailureReason}", config.FailureReason);
                 return;
             }
-            var sent = await sender.SendAsync(config.Config, message.Channel, message.From, reply.Text);
-            await turns.SetTwilioSidAsync(turn, sent.Sid, ct);
-            // Replies cost what any message costs; they were not reserved, since the person started them.
-            await billing.MessageSentAsync(context, requestId, message.DomainName, message.Channel, "reply", sent.Sid, ct);
-            logger.LogInformation("Replied on {Channel} with message {MessageSid}", message.Channel, sent.Sid);
+            sent = await sender.SendAsync(config.Config, message.Channel, message.From, reply.Text, null, null, requestId: null, message.DomainName);
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))
         {
             logger.LogWarning("Twilio refused the reply: {FailureReason}", TwilioFailure.Permanent(api).Message);
+            return;
+        }
+        catch (Exception e) when (e is ApiException { Status: not 429 } or HttpRequestException or TaskCanceledException or TimeoutException)
+        {
+            // Twilio may have sent it: the reply's turn stays claimed, so it is never sent twice.
+            logger.LogWarning("The reply's outcome is unknown ({Reason}); it is not sent again", e.GetType().Name);
+            return;
         }
         catch
         {
+            // Nothing reached Twilio (throttled, or the metadata source was away): the retry may send.
             await turns.ReleaseAsync(turn, CancellationToken.None);
             throw;
         }
+
+        await turns.SetTwilioSidAsync(turn, sent.Sid, ct);
+        // Replies cost what any message costs; they were not reserved, since the person started them.
+        await billing.MessageSentAsync(context, requestId, message.DomainName, message.Channel, "reply", sent.Sid, ct);
+        logger.LogInformation("Replied on {Channel} with message {MessageSid}", message.Channel, sent.Sid);
     }
 
     // A first contact: the person wrote before we did. Their conversation is logged like a request of its own.

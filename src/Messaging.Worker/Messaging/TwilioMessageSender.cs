@@ -7,16 +7,20 @@ using Twilio.Types;
 
 namespace Aventora.Messaging.Worker.Messaging;
 
-/// <summary>Sends one sms or wmsg through an account: free text, or a content template. Twilio's errors go to the caller.</summary>
+/// <summary>
+/// Sends one sms or wmsg through an account: free text, or a content template. Twilio's errors go to the caller. The status
+/// callback URL names the request (none for an assistant's reply), domain and channel (<see cref="StatusCallbackUrls"/>).
+/// </summary>
 public sealed class TwilioMessageSender(TwilioClientFactory twilio, IOptions<IngressOptions> ingress)
 {
     public async Task<MessageResource> SendAsync(
-        TwilioConfig account, string channel, string to, string? body, string? contentSid = null, string? contentVariables = null)
+        TwilioConfig account, string channel, string to, string? body, string? contentSid, string? contentVariables,
+        Guid? requestId, string? domainName)
     {
         var options = new CreateMessageOptions(new PhoneNumber(TwilioAddress.For(channel, to)))
         {
             From = new PhoneNumber(TwilioAddress.For(channel, account.FromNumber)),
-            StatusCallback = ingress.Value.Url("/twilio/status/message"),
+            StatusCallback = ingress.Value.For(StatusCallbackUrls.MessagePath, requestId, domainName, channel),
         };
         if (contentSid is not null)
         {

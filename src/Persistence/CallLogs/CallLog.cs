@@ -21,6 +21,10 @@ public sealed record CallLog
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
     public int? DurationSeconds { get; init; }
+    /// <summary>The send attempt: when it was claimed, and the account and sender number it used (for the reconciler).</summary>
+    public DateTimeOffset? AttemptStartedAt { get; init; }
+    public string? AttemptAccountSid { get; init; }
+    public string? AttemptFrom { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -31,6 +35,8 @@ public static class CallLogStatus
     public const string Received = "received";
     public const string Routed = "routed";
     public const string Sending = "sending";
+    /// <summary>Twilio may have created the message or call but its answer was lost; the reconciler asks Twilio and decides.</summary>
+    public const string Unconfirmed = "unconfirmed";
     public const string Failed = "failed";
     public const string OptedOut = "opted_out";
     /// <summary>A conversation the person started by writing first.</summary>

@@ -14,6 +14,8 @@ public static class CallLogLifecycle
         [CallLogStatus.Routed] = 1,
         // Aventora's claim before calling Twilio, and Twilio's own "sending" of a message: both come before Twilio queues it.
         [CallLogStatus.Sending] = 2,
+        // Twilio may have created it; its answer was lost. The reconciler (or a status callback) moves it on.
+        [CallLogStatus.Unconfirmed] = 2,
         ["accepted"] = 3,
         ["scheduled"] = 3,
         ["queued"] = 4,
@@ -30,7 +32,11 @@ public static class CallLogLifecycle
         ["undelivered"] = Final,
         [CallLogStatus.Failed] = Final,
         [CallLogStatus.InsufficientCredits] = Final,
+        [CallLogStatus.OptedOut] = Final,
     };
+
+    /// <summary>Every status nothing may leave.</summary>
+    public static readonly string[] FinalStatuses = Ranks.Where(r => r.Value == Final).Select(r => r.Key).ToArray();
 
     /// <summary>Message statuses Twilio reports to a status callback.</summary>
     public static readonly IReadOnlySet<string> MessageStatuses =

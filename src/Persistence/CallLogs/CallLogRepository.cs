@@ -52,23 +52,119 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
         return moved == 1;
     }
 
-    /// <summary>Twilio accepted the message or call: remember its SID and first status.</summary>
-    public async Task RecordTwilioAcceptedAsync(Guid id, string twilioSid, string twilioStatus, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a new request and reads where it stands, in one round trip: its status (<c>received</c> when new, else how far an
+    /// earlier delivery got it) and whether the number has opted out of the domain.
+    /// </summary>
+    public async Task<(string Status, bool OptedOut)> InsertAndReadAsync(CallLog log, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<(string, bool)>(new CommandDefinition("""
+            WITH inserted AS (
+                INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number)
+                VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING status)
+            SELECT COALESCE((SELECT status FROM inserted), (SELECT status FROM call_logs WHERE id = @Id)),
+                   EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = COALESCE(@DomainName, '') AND phone_number = @PhoneNumber)
+            """, log, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Claims the request for its one send attempt (status <c>sending</c>), remembering when and from which account and number,
+    /// so a reconciler can ask Twilio about it if the outcome is lost. False when another delivery already claimed it.
+    /// </summary>
+    public async Task<bool> TryClaimAsync(Guid id, string accountSid, string fromNumber, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var claimed = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE call_logs SET status = 'sending', attempt_started_at = now(), attempt_account_sid = @accountSid, attempt_from = @fromNumber,
+                   updated_at = now()
+            WHERE id = @id AND status IN ('received', 'routed')
+            """, new { id, accountSid, fromNumber }, cancellationToken: cancellationToken));
+        return claimed == 1;
+    }
+
+    /// <summary>Gives the claim back: only ever before Twilio was called, so the retry may send.</summary>
+    public async Task ReleaseClaimAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET twilio_sid = @twilioSid, twilio_status = @twilioStatus, status = @twilioStatus, updated_at = now()
-            WHERE id = @id
-            """, new { id, twilioSid, twilioStatus }, cancellationToken: cancellationToken));
+            UPDATE call_logs SET status = 'routed', attempt_started_at = NULL, attempt_account_sid = NULL, attempt_from = NULL, updated_at = now()
+            WHERE id = @id AND status = 'sending' AND twilio_sid IS NULL
+            """, new { id }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Ends the request as <paramref name="status"/> with a reason a person can act on.</summary>
+    /// <summary>Twilio may have created the message or call, but its answer was lost: the reconciler decides, nothing resends.</summary>
+    public async Task MarkUnconfirmedAsync(Guid id, string reason, TimeSpan reconcileAfter, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE call_logs SET status = 'unconfirmed', error_message = @reason, reconcile_after = now() + @reconcileAfter, updated_at = now()
+            WHERE id = @id AND status = 'sending'
+            """, new { id, reason, reconcileAfter }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Twilio accepted the message or call: remember its SID, and its first status unless a status callback already moved the
+    /// request further (callbacks may arrive before this). Throws <see cref="PostgresException"/> 23505 when the SID already
+    /// belongs to another request.
+    /// </summary>
+    public async Task RecordTwilioAcceptedAsync(Guid id, string twilioSid, string twilioStatus, CancellationToken cancellationToken)
+    {
+        var before = CallLogLifecycle.Before(twilioStatus);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE call_logs SET twilio_sid = @twilioSid,
+                   twilio_status = CASE WHEN status = ANY(@before) THEN @twilioStatus ELSE twilio_status END,
+                   status = CASE WHEN status = ANY(@before) THEN @twilioStatus ELSE status END,
+                   error_message = CASE WHEN status = 'unconfirmed' THEN NULL ELSE error_message END,
+                   updated_at = now()
+            WHERE id = @id
+            """, new { id, twilioSid, twilioStatus, before }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Ends the request as <paramref name="status"/> with a reason a person can act on (unless it already ended).</summary>
     public async Task RecordFailureAsync(Guid id, string status, string errorCode, string errorMessage, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE call_logs SET status = @status, error_code = @errorCode, error_message = @errorMessage, updated_at = now()
-            WHERE id = @id
-            """, new { id, status, errorCode, errorMessage }, cancellationToken: cancellationToken));
+            WHERE id = @id AND NOT (status = ANY(@final))
+            """, new { id, status, errorCode, errorMessage, final = CallLogLifecycle.FinalStatuses }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> requests of <paramref name="channels"/> whose send outcome is unknown (<c>unconfirmed</c>,
+    /// or still <c>sending</c> after <paramref name="stuckAfter"/>) and leases them for <paramref name="leaseFor"/>, so that several
+    /// reconciler instances never look at the same row at once.
+    /// </summary>
+    public Task<IReadOnlyList<CallLog>> LeaseUnsettledAttemptsAsync(
+        string[] channels, TimeSpan stuckAfter, TimeSpan leaseFor, int limit, CancellationToken cancellationToken) =>
+        LeaseAsync("""
+            (status = 'unconfirmed' OR (status = 'sending' AND attempt_started_at < now() - @stuckAfter))
+            """, channels, stuckAfter, leaseFor, limit, cancellationToken);
+
+    /// <summary>Takes requests with a SID, no final status and no news for <paramref name="quietAfter"/> (a callback may be lost).</summary>
+    public Task<IReadOnlyList<CallLog>> LeaseQuietAsync(
+        string[] channels, TimeSpan quietAfter, TimeSpan leaseFor, int limit, CancellationToken cancellationToken) =>
+        LeaseAsync("""
+            status IN ('accepted', 'scheduled', 'queued', 'sent', 'initiated', 'ringing', 'in-progress') AND twilio_sid IS NOT NULL
+            AND updated_at < now() - @stuckAfter AND created_at > now() - interval '3 days'
+            """, channels, quietAfter, leaseFor, limit, cancellationToken);
+
+    private async Task<IReadOnlyList<CallLog>> LeaseAsync(
+        string condition, string[] channels, TimeSpan stuckAfter, TimeSpan leaseFor, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CallLog>(new CommandDefinition($"""
+            UPDATE call_logs SET reconcile_after = now() + @leaseFor
+            WHERE id IN (
+                SELECT id FROM call_logs
+                WHERE channel = ANY(@channels) AND (reconcile_after IS NULL OR reconcile_after <= now()) AND {condition}
+                ORDER BY updated_at LIMIT @limit FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """, new { channels, stuckAfter, leaseFor, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
     }
 }

@@ -30,6 +30,16 @@ public sealed class ConversationTurnRepository(NpgsqlDataSource dataSource)
             """, new { requestId, text, inReplyTo }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Records an assistant turn Twilio already accepted (an opening message), once per <paramref name="inReplyTo"/>.</summary>
+    public async Task RecordSentAssistantAsync(Guid requestId, string text, string inReplyTo, string twilioSid, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO conversation_turns (request_id, speaker, text, in_reply_to, twilio_sid) VALUES (@requestId, 'assistant', @text, @inReplyTo, @twilioSid)
+            ON CONFLICT (in_reply_to) WHERE in_reply_to IS NOT NULL DO NOTHING
+            """, new { requestId, text, inReplyTo, twilioSid }, cancellationToken: cancellationToken));
+    }
+
     public async Task SetTwilioSidAsync(long turnId, string twilioSid, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -18,6 +18,8 @@ public sealed record EmailPullConfig
     public required string DefaultType { get; init; }
     public required int PollIntervalSeconds { get; init; }
     public required bool Enabled { get; init; }
+    /// <summary>From addresses (or <c>@domain</c>s) whose mails are read; empty means anyone's.</summary>
+    public string[] AllowedSenders { get; init; } = [];
     public DateTimeOffset? LastPolledAt { get; init; }
     public string? LastError { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -49,14 +51,15 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO email_pull_configs (id, domain_name, imap_host, imap_port, tls_mode, username, password, folder,
-                                            default_channel, default_type, poll_interval_seconds, enabled)
+                                            default_channel, default_type, poll_interval_seconds, enabled, allowed_senders)
             VALUES (@Id, @DomainName, @ImapHost, @ImapPort, @TlsMode, @Username, @Password, @Folder,
-                    @DefaultChannel, @DefaultType, @PollIntervalSeconds, @Enabled)
+                    @DefaultChannel, @DefaultType, @PollIntervalSeconds, @Enabled, @AllowedSenders)
             ON CONFLICT (domain_name) DO UPDATE SET
                 imap_host = excluded.imap_host, imap_port = excluded.imap_port, tls_mode = excluded.tls_mode,
                 username = excluded.username, password = excluded.password, folder = excluded.folder,
                 default_channel = excluded.default_channel, default_type = excluded.default_type,
                 poll_interval_seconds = excluded.poll_interval_seconds, enabled = excluded.enabled,
+                allowed_senders = excluded.allowed_senders,
                 last_error = NULL, updated_at = now()
             """, config, cancellationToken: cancellationToken));
     }

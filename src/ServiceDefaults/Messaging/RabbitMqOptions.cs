@@ -29,4 +29,12 @@ public sealed class RabbitMqOptions
     /// <summary>Retries of a transient failure inside a consumer, with exponential backoff, before the message goes to its _error queue.</summary>
     [Range(0, 20)]
     public int RetryLimit { get; set; } = 6;
+
+    /// <summary>Messages the broker hands each receive endpoint ahead of time.</summary>
+    [Range(1, 10_000, ErrorMessage = "RabbitMq:PrefetchCount must be between 1 and 10000.")]
+    public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Messages each receive endpoint works on at once; keep it near Postgres:MaxPoolSize so consumers rarely wait for a connection.</summary>
+    [Range(1, 1_000, ErrorMessage = "RabbitMq:ConcurrentMessageLimit must be between 1 and 1000.")]
+    public int ConcurrentMessageLimit { get; set; } = 16;
 }

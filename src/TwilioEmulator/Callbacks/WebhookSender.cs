@@ -11,11 +11,38 @@ internal sealed record WebhookResponse(int Status, string Body)
 
 /// <summary>
 /// Sends webhooks the way Twilio does: form-encoded POST (or GET with the parameters in the query string),
-/// signed with X-Twilio-Signature computed from the account's auth token.
+/// signed with X-Twilio-Signature computed from the account's auth token. Exactly once: Twilio does not retry a
+/// status callback that failed or answered 5xx, and neither does the emulator, so an application must not count on it.
+/// <para>
+/// Many jobs send at once (a load test creates 1,000+ messages a second, each with several callbacks), through one
+/// pooled HttpClient, at most Emulator:MaxConcurrentWebhooks (default 64) in flight: the rest wait their turn
+/// rather than opening thousands of connections to the application.
+/// </para>
 /// </summary>
-internal sealed class WebhookSender(RequestLog log, TimeProvider clock, ILogger<WebhookSender> logger) : IDisposable
+internal sealed class WebhookSender : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
+    public const int DefaultMaxConcurrent = 64;
+
+    private readonly RequestLog _log;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<WebhookSender> _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly HttpClient _http;
+
+    public WebhookSender(RequestLog log, TimeProvider clock, ILogger<WebhookSender> logger, IConfiguration configuration)
+    {
+        (_log, _clock, _logger) = (log, clock, logger);
+        var maxConcurrent = Math.Max(1, configuration.GetValue("Emulator:MaxConcurrentWebhooks", DefaultMaxConcurrent));
+        _slots = new SemaphoreSlim(maxConcurrent, maxConcurrent);
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = maxConcurrent,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(15),
+        };
+    }
 
     public async Task<WebhookResponse> SendAsync(
         string kind, string url, string method, string authToken,
@@ -26,6 +53,7 @@ internal sealed class WebhookSender(RequestLog log, TimeProvider clock, ILogger<
         request.Headers.UserAgent.ParseAdd("TwilioProxy/1.1");
 
         WebhookResponse response;
+        await _slots.WaitAsync(ct);
         try
         {
             using var answer = await _http.SendAsync(request, ct);
@@ -33,12 +61,18 @@ internal sealed class WebhookSender(RequestLog log, TimeProvider clock, ILogger<
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            // Twilio would report 11200 (HTTP retrieval failure); the caller decides what that means.
-            logger.LogInformation("{Kind} webhook to {Url} failed: {Error}", kind, url, e.Message);
+            // Twilio would report 11200 (HTTP retrieval failure); the caller decides what that means. Debug, not
+            // Information: with the application down under load this would be thousands of lines a second, and
+            // GET /_emulator/webhooks and /_emulator/stats already show every failure (status 0).
+            _logger.LogDebug("{Kind} webhook to {Url} failed: {Error}", kind, url, e.Message);
             response = new WebhookResponse(0, e.Message);
         }
+        finally
+        {
+            _slots.Release();
+        }
 
-        log.AddWebhook(new SentWebhook(clock.GetUtcNow(), kind, isGet ? "GET" : "POST", url,
+        _log.AddWebhook(new SentWebhook(_clock.GetUtcNow(), kind, isGet ? "GET" : "POST", url,
             form.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value), response.Status));
         return response;
     }
@@ -60,5 +94,9 @@ internal sealed class WebhookSender(RequestLog log, TimeProvider clock, ILogger<
         return request;
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _slots.Dispose();
+    }
 }

@@ -1,3 +1,4 @@
+using Aventora.TwilioEmulator.Listing;
 using Aventora.TwilioEmulator.Messages;
 using Aventora.TwilioEmulator.Rest;
 using Aventora.TwilioEmulator.Wire;
@@ -11,6 +12,7 @@ internal static class CallEndpoints
     public static void MapCalls(this IEndpointRouteBuilder app)
     {
         app.MapPost(Base + ".json", Create);
+        app.MapGet(Base + ".json", List);
         app.MapGet(Base + "/{sid}.json", (string sid, HttpContext context, CallStore store) =>
         {
             var exchange = context.Exchange();
@@ -18,6 +20,41 @@ internal static class CallEndpoints
                 ? Results.Json(CallJson.Render(call))
                 : TwilioError.NotFound(context.Request.Path);
         });
+    }
+
+    /// <summary>Twilio's list read: the account's own calls, newest first, by To, From, Status, StartTime and EndTime.</summary>
+    private static IResult List(HttpContext context, CallStore store)
+    {
+        var exchange = context.Exchange();
+        DateRange started = DateRange.Any, ended = DateRange.Any;
+        var error = ListPaging.Parse(exchange, out var paging)
+                    ?? DateFilter.Parse(exchange, "StartTime", out started)
+                    ?? DateFilter.Parse(exchange, "EndTime", out ended);
+        if (error is not null)
+        {
+            exchange.ErrorCode = error.Code;
+            return TwilioError.BadRequest(error.Code, error.Message);
+        }
+
+        var from = exchange.Value("From");
+        var status = exchange.Value("Status");
+        bool Matches(CallState c)
+        {
+            if (c.AccountSid != exchange.AccountSid || (from is not null && !PhoneNumber.SameNumber(from, c.From))) return false;
+            var (current, startTime, endTime) = c.Times();
+            return (status is null || string.Equals(status, current, StringComparison.OrdinalIgnoreCase)) &&
+                   started.Contains(startTime) && ended.Contains(endTime);
+        }
+
+        if (TwilioList.Read(store.Index, exchange.Value("To"), Matches, paging, out var page, out var hasNext) is { } tokenError)
+        {
+            exchange.ErrorCode = tokenError.Code;
+            return TwilioError.BadRequest(tokenError.Code, tokenError.Message);
+        }
+        var filters = TwilioList.Filters(exchange, "To", "From", "Status", "StartTime", "StartTime<", "StartTime>",
+            "EndTime", "EndTime<", "EndTime>");
+        return Results.Json(TwilioList.Envelope("calls", context.Request.Path, filters, paging,
+            page.Select(c => (c.Sid, CallJson.Render(c))).ToList(), hasNext));
     }
 
     private static IResult Create(HttpContext context, CallStore store, CallProgress progress, TimeProvider clock)
@@ -46,6 +83,7 @@ internal static class CallEndpoints
                 .SelectMany(e => e.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries))
                 .Select(e => e.ToLowerInvariant()).Distinct().ToList(),
             DateCreated = now,
+            AnswerFault = exchange.AnswerFault,
         };
         call.Move("queued", now);
         store.Add(call);

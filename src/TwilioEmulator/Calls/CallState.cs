@@ -1,9 +1,10 @@
 using Aventora.TwilioEmulator.Inspection;
+using Aventora.TwilioEmulator.Listing;
 
 namespace Aventora.TwilioEmulator.Calls;
 
 /// <summary>A call's mutable life; snapshots (<see cref="EmulatedCall"/>) are what leave the emulator.</summary>
-internal sealed class CallState
+internal sealed class CallState : IListedResource
 {
     private readonly Lock _gate = new();
     private readonly List<string> _history = [];
@@ -22,6 +23,11 @@ internal sealed class CallState
     public IReadOnlyList<string> StatusCallbackEvents { get; init; } = [];
     public required DateTimeOffset DateCreated { get; init; }
 
+    /// <summary>Set when the create's answer was faulted on purpose (timeout, drop, 500): created all the same.</summary>
+    public string? AnswerFault { get; init; }
+
+    public long Sequence { get; set; }
+
     public string Status { get; private set; } = "";
     public DateTimeOffset DateUpdated { get; private set; }
     public DateTimeOffset? StartTime { get; private set; }
@@ -29,6 +35,12 @@ internal sealed class CallState
     public int? Duration { get; private set; }
     public int? ErrorCode { get; private set; }
     public string? ErrorMessage { get; private set; }
+
+    /// <summary>Status and times read together under the lock, for list filters.</summary>
+    public (string Status, DateTimeOffset? StartTime, DateTimeOffset? EndTime) Times()
+    {
+        lock (_gate) return (Status, StartTime, EndTime);
+    }
 
     public void Move(string status, DateTimeOffset at)
     {
@@ -51,6 +63,14 @@ internal sealed class CallState
         Move(status, at);
     }
 
+    /// <summary>The first application error of the call's TwiML (11200 retrieval, 12100 parse, 11100 URL), as Twilio's debugger has it.</summary>
+    public (int Code, string Message)? ApplicationError { get; private set; }
+
+    public void NoteApplicationError(int code, string message)
+    {
+        lock (_gate) ApplicationError ??= (code, message);
+    }
+
     public void Record(string kind, string? text, string? url, DateTimeOffset at)
     {
         lock (_gate) _conversation.Add(new ConversationStep(kind, text, url, at));
@@ -64,6 +84,6 @@ internal sealed class CallState
         lock (_gate)
             return new EmulatedCall(Sid, AccountSid, To, From, Status, Url, Method, Twiml, StatusCallback,
                 StatusCallbackEvents, Duration, ErrorCode, ErrorMessage, DateCreated, StartTime, EndTime,
-                _history.ToList(), _conversation.ToList());
+                _history.ToList(), _conversation.ToList(), AnswerFault);
     }
 }

@@ -1,19 +1,19 @@
-using System.Collections.Concurrent;
 using Aventora.TwilioEmulator.Inspection;
+using Aventora.TwilioEmulator.Listing;
 
 namespace Aventora.TwilioEmulator.Calls;
 
 internal sealed class CallStore
 {
-    private readonly ConcurrentDictionary<string, CallState> _calls = new(StringComparer.Ordinal);
+    public CreationIndex<CallState> Index { get; } = new();
 
-    public void Add(CallState call) => _calls[call.Sid] = call;
+    public void Add(CallState call) => Index.Add(call);
 
-    public CallState? Find(string sid) => _calls.GetValueOrDefault(sid);
+    public CallState? Find(string sid) => Index.Find(sid);
 
+    /// <summary>All calls (to one number when given), oldest first: the inspection API's unpaged answer.</summary>
     public IReadOnlyList<EmulatedCall> List(string? to) =>
-        _calls.Values.Where(c => ToMatch.Matches(to, c.To)).Select(c => c.Snapshot())
-            .OrderBy(c => c.DateCreated).ToList();
+        Index.OldestFirst(to, _ => true, null, 0, int.MaxValue).Select(c => c.Snapshot()).ToList();
 
-    public void Clear() => _calls.Clear();
+    public void Clear() => Index.Clear();
 }

@@ -8,6 +8,7 @@ internal static class FailureEndpoints
     {
         app.MapPost("/_emulator/failures", (FailureRule rule, FailureStore failures) =>
         {
+            if (FailureStore.Problem(rule) is { } problem) return Results.BadRequest(new { error = problem });
             failures.Add(rule);
             return Results.Ok(rule);
         });

@@ -12,7 +12,10 @@ public sealed record AccountCredentials(string Sid, string AuthToken);
 /// <summary>What the emulator says back about an account: its SID only.</summary>
 public sealed record AccountInfo(string Sid);
 
-/// <summary>One REST request as the emulator received and answered it.</summary>
+/// <summary>
+/// One REST request as the emulator received and answered it. StatusCode 0 means no answer reached the client
+/// (an after_create "timeout" or "drop": AnswerFault says which; CreatedSid says what was created nonetheless).
+/// </summary>
 public sealed record RecordedRequest(
     long Id,
     DateTimeOffset Time,
@@ -23,7 +26,8 @@ public sealed record RecordedRequest(
     IReadOnlyDictionary<string, IReadOnlyList<string>> FormValues,
     int StatusCode,
     string? CreatedSid,
-    int? ErrorCode)
+    int? ErrorCode,
+    string? AnswerFault = null)
 {
     /// <summary>First value of each parameter: what a reader usually wants (repeated ones are in <see cref="FormValues"/>).</summary>
     [JsonIgnore]
@@ -52,7 +56,9 @@ public sealed record EmulatedMessage(
     string? ErrorMessage,
     DateTimeOffset DateCreated,
     DateTimeOffset DateUpdated,
-    IReadOnlyList<string> StatusHistory);
+    IReadOnlyList<string> StatusHistory,
+    DateTimeOffset? DateSent = null,
+    string? AnswerFault = null);
 
 /// <summary>One thing that happened during a call, in order.</summary>
 /// <param name="Kind">twiml (document fetched), say, play, gather, speech (person answered), timeout, redirect, hangup, verb (unsupported verb skipped), error.</param>
@@ -77,7 +83,8 @@ public sealed record EmulatedCall(
     DateTimeOffset? StartTime,
     DateTimeOffset? EndTime,
     IReadOnlyList<string> StatusHistory,
-    IReadOnlyList<ConversationStep> Conversation)
+    IReadOnlyList<ConversationStep> Conversation,
+    string? AnswerFault = null)
 {
     [JsonIgnore] public IReadOnlyList<string> Says => TextsOf("say");
     [JsonIgnore] public IReadOnlyList<string> Answers => TextsOf("speech");
@@ -92,8 +99,21 @@ public sealed record EmulatedCall(
 }
 
 /// <summary>
-/// Makes matching REST requests fail (or just wait). Null To/Resource match anything; Resource is "Messages" or "Calls".
-/// Status null with DelayMs set is a pure delay. Times null means forever.
+/// Makes matching REST requests fail (or just wait). Null To/Resource/Method match anything; Resource is "Messages"
+/// or "Calls", Method "GET" or "POST". Status null with DelayMs set is a pure delay. Times null means forever;
+/// otherwise it counts the requests the rule acted on.
+/// <para>
+/// Without AfterCreate the request is refused before anything is created. With AfterCreate ("timeout", "drop" or
+/// "500") the rule only acts on creations (POST .../Messages.json or .../Calls.json): the message or call is created
+/// for real and lives on, then the answer fails: "timeout" holds it for DelayMs (default
+/// <see cref="DefaultTimeoutHoldMs"/>) and aborts the connection, "drop" aborts it at once, "500" answers 500 with
+/// Code (default 20500). Status is ignored then.
+/// </para>
+/// <para>
+/// EveryNth (n ≥ 1) acts on the nth, 2nth, ... matching request; Probability (0..1) acts on a matching request with
+/// that chance, drawn from a generator seeded with Seed (default 0) so a run is repeatable. Requests the rule lets
+/// pass go on to the next rule.
+/// </para>
 /// </summary>
 public sealed record FailureRule(
     string? To = null,
@@ -102,7 +122,19 @@ public sealed record FailureRule(
     int? Code = 20500,
     string? Message = null,
     int? Times = null,
-    int? DelayMs = null);
+    int? DelayMs = null,
+    string? AfterCreate = null,
+    int? EveryNth = null,
+    double? Probability = null,
+    int? Seed = null,
+    string? Method = null)
+{
+    /// <summary>How long "timeout" holds an answer by default: longer than HttpClient's default 100 s timeout.</summary>
+    public const int DefaultTimeoutHoldMs = 120_000;
+
+    /// <summary>The after_create modes.</summary>
+    public static IReadOnlyList<string> AnswerFaults { get; } = ["timeout", "drop", "500"];
+}
 
 /// <summary>How a call to Number ends without being answered: busy, no-answer or failed (e.g. code 37000 for WhatsApp without call permission).</summary>
 public sealed record CallOutcome(string Number, string Status, int? ErrorCode = null, string? ErrorMessage = null, int? Times = null);
@@ -141,3 +173,43 @@ internal static class ToMatch
     public static bool Matches(string? filter, string? candidate) =>
         string.IsNullOrWhiteSpace(filter) || PhoneNumber.SameNumber(filter, candidate);
 }
+
+/// <summary>
+/// One page of an inspection listing (GET /_emulator/messages or /_emulator/calls with page_size, page or after),
+/// oldest first. NextAfter is the SID to pass as after= for the next page; null on the last one.
+/// Total counts everything the listing covers (all, or one To number), not just this page.
+/// </summary>
+public sealed record EmulatedPage<T>(IReadOnlyList<T> Items, int Page, int PageSize, string? NextAfter, int Total);
+
+/// <summary>Counts for benchmarks: GET /_emulator/stats.</summary>
+public sealed record EmulatorStats(
+    CreationStats Messages,
+    CreationStats Calls,
+    RequestStats Requests,
+    WebhookStats Webhooks);
+
+/// <summary>
+/// What was really created, whatever the client was told. Creations are grouped by their StatusCallback: by the
+/// URL's request_id query parameter when it has one, else by the whole URL; a group of more than one is a
+/// duplicate send. ToAndContent groups by To plus Body/ContentSid/ContentVariables (messages) or Url/Twiml (calls).
+/// </summary>
+public sealed record CreationStats(
+    int Created,
+    IReadOnlyDictionary<string, int> ByStatus,
+    IReadOnlyDictionary<string, int> ByAnswerFault,
+    int WithoutStatusCallback,
+    int DistinctStatusCallbacks,
+    int DuplicatedStatusCallbacks,
+    int DuplicateCreations,
+    IReadOnlyList<CreationGroup> Duplicates,
+    int DistinctToAndContent,
+    int DuplicatedToAndContent);
+
+/// <summary>Creations sharing one key (a request_id or a StatusCallback URL), oldest first.</summary>
+public sealed record CreationGroup(string Key, int Count, IReadOnlyList<string> Sids);
+
+/// <summary>REST requests by answered status (0: no answer, after a "timeout" or "drop" fault).</summary>
+public sealed record RequestStats(int Total, IReadOnlyDictionary<string, int> ByStatusCode, IReadOnlyDictionary<string, int> ByAnswerFault);
+
+/// <summary>Webhooks sent, by kind (message-status, call-status, twiml, ...) and by the application's HTTP status (0: unreachable).</summary>
+public sealed record WebhookStats(int Total, IReadOnlyDictionary<string, int> ByKind, IReadOnlyDictionary<string, int> ByStatus);

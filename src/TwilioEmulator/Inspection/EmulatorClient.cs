@@ -23,6 +23,15 @@ public sealed class EmulatorClient(HttpClient http)
     public Task<IReadOnlyList<RecordedRequest>> GetRequestsAsync(string? to = null, CancellationToken ct = default) =>
         GetListAsync<RecordedRequest>("_emulator/requests", to, ct);
 
+    /// <summary>One page of recorded requests, oldest first; pass the page's NextAfter (an Id) as <paramref name="after"/> for the next one.</summary>
+    public Task<EmulatedPage<RecordedRequest>> GetRequestsPageAsync(
+        int pageSize = 1000, string? after = null, string? to = null, CancellationToken ct = default) =>
+        GetPageAsync<RecordedRequest>("_emulator/requests", pageSize, after, to, ct);
+
+    /// <summary>Every recorded request, oldest first, fetched page by page.</summary>
+    public IAsyncEnumerable<RecordedRequest> StreamRequestsAsync(string? to = null, int pageSize = 1000, CancellationToken ct = default) =>
+        StreamAsync(after => GetRequestsPageAsync(pageSize, after, to, ct));
+
     /// <summary>Clears recorded requests, webhooks, messages and calls (not scripts: see ClearFailures/ClearPeople).</summary>
     public async Task ClearRequestsAsync(CancellationToken ct = default) =>
         (await http.DeleteAsync("_emulator/requests", ct)).EnsureSuccessStatusCode();
@@ -38,6 +47,31 @@ public sealed class EmulatorClient(HttpClient http)
 
     public Task<EmulatedCall?> GetCallAsync(string sid, CancellationToken ct = default) =>
         GetOrNullAsync<EmulatedCall>($"_emulator/calls/{Uri.EscapeDataString(sid)}", ct);
+
+    /// <summary>One page of messages, oldest first; pass the page's NextAfter as <paramref name="after"/> for the next one.</summary>
+    public Task<EmulatedPage<EmulatedMessage>> GetMessagesPageAsync(
+        int pageSize = 1000, string? after = null, string? to = null, CancellationToken ct = default) =>
+        GetPageAsync<EmulatedMessage>("_emulator/messages", pageSize, after, to, ct);
+
+    /// <summary>One page of calls, oldest first; pass the page's NextAfter as <paramref name="after"/> for the next one.</summary>
+    public Task<EmulatedPage<EmulatedCall>> GetCallsPageAsync(
+        int pageSize = 1000, string? after = null, string? to = null, CancellationToken ct = default) =>
+        GetPageAsync<EmulatedCall>("_emulator/calls", pageSize, after, to, ct);
+
+    /// <summary>Every message, oldest first, fetched page by page (for 100,000+ records).</summary>
+    public IAsyncEnumerable<EmulatedMessage> StreamMessagesAsync(string? to = null, int pageSize = 1000, CancellationToken ct = default) =>
+        StreamAsync(after => GetMessagesPageAsync(pageSize, after, to, ct));
+
+    /// <summary>Every call, oldest first, fetched page by page.</summary>
+    public IAsyncEnumerable<EmulatedCall> StreamCallsAsync(string? to = null, int pageSize = 1000, CancellationToken ct = default) =>
+        StreamAsync(after => GetCallsPageAsync(pageSize, after, to, ct));
+
+    /// <summary>
+    /// Totals for benchmarks: creations by status and by answer fault, duplicates by StatusCallback request_id,
+    /// requests by answered status, webhooks by kind and status. <paramref name="maxDuplicates"/> caps the listed groups.
+    /// </summary>
+    public async Task<EmulatorStats> GetStatsAsync(int maxDuplicates = 100, CancellationToken ct = default) =>
+        (await http.GetFromJsonAsync<EmulatorStats>($"_emulator/stats?duplicates={maxDuplicates}", EmulatorJson.Options, ct))!;
 
     /// <summary>Webhooks the emulator sent (status callbacks, TwiML fetches, inbound messages).</summary>
     public Task<IReadOnlyList<SentWebhook>> GetWebhooksAsync(string? to = null, CancellationToken ct = default) =>
@@ -110,6 +144,27 @@ public sealed class EmulatorClient(HttpClient http)
     {
         var url = to is null ? path : $"{path}?to={Uri.EscapeDataString(to)}";
         return await http.GetFromJsonAsync<List<T>>(url, EmulatorJson.Options, ct) ?? [];
+    }
+
+    private async Task<EmulatedPage<T>> GetPageAsync<T>(string path, int pageSize, string? after, string? to, CancellationToken ct)
+    {
+        var url = $"{path}?page_size={pageSize}";
+        if (after is not null) url += $"&after={Uri.EscapeDataString(after)}";
+        if (to is not null) url += $"&to={Uri.EscapeDataString(to)}";
+        using var response = await http.GetAsync(url, ct);
+        await EnsureSuccessAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<EmulatedPage<T>>(EmulatorJson.Options, ct))!;
+    }
+
+    private static async IAsyncEnumerable<T> StreamAsync<T>(Func<string?, Task<EmulatedPage<T>>> readPage)
+    {
+        string? after = null;
+        do
+        {
+            var page = await readPage(after);
+            foreach (var item in page.Items) yield return item;
+            after = page.NextAfter;
+        } while (after is not null);
     }
 
     private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct) where T : class

@@ -1,3 +1,4 @@
+using Aventora.TwilioEmulator.Listing;
 using Aventora.TwilioEmulator.Rest;
 using Aventora.TwilioEmulator.Wire;
 
@@ -10,6 +11,7 @@ internal static class MessageEndpoints
     public static void MapMessages(this IEndpointRouteBuilder app)
     {
         app.MapPost(Base + ".json", Create);
+        app.MapGet(Base + ".json", List);
         app.MapGet(Base + "/{sid}.json", (string sid, HttpContext context, MessageStore store) =>
         {
             var exchange = context.Exchange();
@@ -17,6 +19,37 @@ internal static class MessageEndpoints
                 ? Results.Json(MessageJson.Render(m))
                 : TwilioError.NotFound(context.Request.Path);
         });
+    }
+
+    /// <summary>
+    /// Twilio's list read: the account's own messages, newest first, filtered by To, From and date_sent. A message
+    /// still queued has no date_sent and so matches no DateSent filter, as on Twilio.
+    /// </summary>
+    private static IResult List(HttpContext context, MessageStore store)
+    {
+        var exchange = context.Exchange();
+        var sent = DateRange.Any;
+        var error = ListPaging.Parse(exchange, out var paging) ?? DateFilter.Parse(exchange, "DateSent", out sent);
+        if (error is not null)
+        {
+            exchange.ErrorCode = error.Code;
+            return TwilioError.BadRequest(error.Code, error.Message);
+        }
+
+        var from = exchange.Value("From");
+        bool Matches(MessageState m) =>
+            m.AccountSid == exchange.AccountSid &&
+            (from is null || PhoneNumber.SameNumber(from, m.From)) &&
+            sent.Contains(m.DateSent);
+
+        if (TwilioList.Read(store.Index, exchange.Value("To"), Matches, paging, out var page, out var hasNext) is { } tokenError)
+        {
+            exchange.ErrorCode = tokenError.Code;
+            return TwilioError.BadRequest(tokenError.Code, tokenError.Message);
+        }
+        var filters = TwilioList.Filters(exchange, "To", "From", "DateSent", "DateSent<", "DateSent>");
+        return Results.Json(TwilioList.Envelope("messages", context.Request.Path, filters, paging,
+            page.Select(m => (m.Sid, MessageJson.Render(m))).ToList(), hasNext));
     }
 
     private static IResult Create(HttpContext context, MessageStore store, MessageDelivery delivery, TimeProvider clock)
@@ -42,6 +75,7 @@ internal static class MessageEndpoints
             MediaUrls = exchange.All("MediaUrl").Where(u => u.Length > 0).ToList(),
             StatusCallback = exchange.Value("StatusCallback"),
             DateCreated = now,
+            AnswerFault = exchange.AnswerFault,
         };
         message.Move("queued", now);
         store.Add(message);

@@ -15,7 +15,7 @@ internal static class MessageJson
             ["api_version"] = "2010-04-01",
             ["body"] = m.Body ?? "",
             ["date_created"] = TwilioDate.Format(m.DateCreated),
-            ["date_sent"] = TwilioDate.Format(m.DateSent),
+            ["date_sent"] = TwilioDate.Format(s.DateSent),
             ["date_updated"] = TwilioDate.Format(s.DateUpdated),
             ["direction"] = "outbound-api",
             ["error_code"] = s.ErrorCode,

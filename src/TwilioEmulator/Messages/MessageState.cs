@@ -1,9 +1,10 @@
 using Aventora.TwilioEmulator.Inspection;
+using Aventora.TwilioEmulator.Listing;
 
 namespace Aventora.TwilioEmulator.Messages;
 
 /// <summary>A message's mutable life; snapshots (<see cref="EmulatedMessage"/>) are what leave the emulator.</summary>
-internal sealed class MessageState
+internal sealed class MessageState : IListedResource
 {
     private readonly Lock _gate = new();
     private readonly List<string> _history = [];
@@ -20,11 +21,22 @@ internal sealed class MessageState
     public string? StatusCallback { get; init; }
     public required DateTimeOffset DateCreated { get; init; }
 
+    /// <summary>Set when the create's answer was faulted on purpose (timeout, drop, 500): created all the same.</summary>
+    public string? AnswerFault { get; init; }
+
+    public long Sequence { get; set; }
+
     public string Status { get; private set; } = "";
     public int? ErrorCode { get; private set; }
     public string? ErrorMessage { get; private set; }
     public DateTimeOffset DateUpdated { get; private set; }
-    public DateTimeOffset? DateSent { get; private set; }
+    private DateTimeOffset? _dateSent;
+
+    /// <summary>Read under the lock: list filters read it while delivery moves the message on.</summary>
+    public DateTimeOffset? DateSent
+    {
+        get { lock (_gate) return _dateSent; }
+    }
 
     public bool IsWhatsApp => Wire.PhoneNumber.IsWhatsApp(To);
 
@@ -37,7 +49,8 @@ internal sealed class MessageState
         {
             Status = status;
             DateUpdated = at;
-            if (status == "sent") DateSent = at;
+            // Twilio stamps date_sent when the message leaves its queue, whatever happens to it next.
+            if (_dateSent is null && status is not ("queued" or "accepted" or "scheduled")) _dateSent = at;
             if (errorCode is not null) (ErrorCode, ErrorMessage) = (errorCode, errorMessage);
             _history.Add(status);
         }
@@ -48,6 +61,6 @@ internal sealed class MessageState
         lock (_gate)
             return new EmulatedMessage(Sid, AccountSid, To, From, Body, Status, ContentSid, ContentVariables,
                 MessagingServiceSid, MediaUrls, StatusCallback, ErrorCode, ErrorMessage, DateCreated, DateUpdated,
-                _history.ToList());
+                _history.ToList(), _dateSent, AnswerFault);
     }
 }

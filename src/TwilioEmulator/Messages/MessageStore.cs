@@ -1,19 +1,19 @@
-using System.Collections.Concurrent;
 using Aventora.TwilioEmulator.Inspection;
+using Aventora.TwilioEmulator.Listing;
 
 namespace Aventora.TwilioEmulator.Messages;
 
 internal sealed class MessageStore
 {
-    private readonly ConcurrentDictionary<string, MessageState> _messages = new(StringComparer.Ordinal);
+    public CreationIndex<MessageState> Index { get; } = new();
 
-    public void Add(MessageState message) => _messages[message.Sid] = message;
+    public void Add(MessageState message) => Index.Add(message);
 
-    public MessageState? Find(string sid) => _messages.GetValueOrDefault(sid);
+    public MessageState? Find(string sid) => Index.Find(sid);
 
+    /// <summary>All messages (to one number when given), oldest first: the inspection API's unpaged answer.</summary>
     public IReadOnlyList<EmulatedMessage> List(string? to) =>
-        _messages.Values.Where(m => ToMatch.Matches(to, m.To)).Select(m => m.Snapshot())
-            .OrderBy(m => m.DateCreated).ToList();
+        Index.OldestFirst(to, _ => true, null, 0, int.MaxValue).Select(m => m.Snapshot()).ToList();
 
-    public void Clear() => _messages.Clear();
+    public void Clear() => Index.Clear();
 }

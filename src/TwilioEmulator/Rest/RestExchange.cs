@@ -10,7 +10,13 @@ internal sealed class RestExchange(string accountSid, string? resource, IReadOnl
     public string? Resource { get; } = resource;
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Form { get; } = form;
     public string? CreatedSid { get; set; }
+
+    /// <summary>A POST to the collection (Messages.json, Calls.json): the only requests that create.</summary>
+    public bool IsCreate { get; init; }
     public int? ErrorCode { get; set; }
+
+    /// <summary>Set by the gate when a create-then-fail rule picked this request: the endpoint records it on what it creates.</summary>
+    public string? AnswerFault { get; set; }
 
     public string? First(string name) => Form.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
 

@@ -8,7 +8,8 @@ namespace Aventora.TwilioEmulator.Rest;
 
 /// <summary>
 /// Everything under /2010-04-01/Accounts/{AccountSid}/ passes here first: parse, authenticate, apply scripted
-/// failures, run the endpoint, and record the exchange whatever its outcome (401s and injected failures included).
+/// failures (refusing before the endpoint runs, or letting it create and then failing the answer), run the
+/// endpoint, and record the exchange whatever its outcome (401s and injected failures included).
 /// </summary>
 internal sealed class RestGate(RequestDelegate next, AccountStore accounts, FailureStore failures, RequestLog log, TimeProvider clock)
 {
@@ -23,8 +24,11 @@ internal sealed class RestGate(RequestDelegate next, AccountStore accounts, Fail
             return;
         }
 
-        var (accountSid, resource) = ParsePath(path[Prefix.Length..]);
-        var exchange = new RestExchange(accountSid, resource, await ReadFormAsync(context.Request, context.RequestAborted));
+        var (accountSid, resource, isCollection) = ParsePath(path[Prefix.Length..]);
+        var exchange = new RestExchange(accountSid, resource, await ReadFormAsync(context.Request, context.RequestAborted))
+        {
+            IsCreate = isCollection && HttpMethods.IsPost(context.Request.Method),
+        };
         context.Features.Set(exchange);
         var received = clock.GetUtcNow();
         try
@@ -33,8 +37,10 @@ internal sealed class RestGate(RequestDelegate next, AccountStore accounts, Fail
         }
         finally
         {
+            var unanswered = exchange.AnswerFault is "timeout" or "drop" && exchange.CreatedSid is not null;
             log.Add(id => new RecordedRequest(id, received, context.Request.Method, path, resource, accountSid,
-                exchange.Form, context.Response.StatusCode, exchange.CreatedSid, exchange.ErrorCode));
+                exchange.Form, unanswered ? 0 : context.Response.StatusCode, exchange.CreatedSid, exchange.ErrorCode,
+                exchange.CreatedSid is not null ? exchange.AnswerFault : null));
         }
     }
 
@@ -47,8 +53,13 @@ internal sealed class RestGate(RequestDelegate next, AccountStore accounts, Fail
             return;
         }
 
-        if (failures.Take(exchange.Resource, exchange.First("To")) is { } rule)
+        if (failures.Take(context.Request.Method, exchange.Resource, exchange.IsCreate, exchange.First("To")) is { } rule)
         {
+            if (rule.AfterCreate is { } fault)
+            {
+                await CreateThenFailAsync(context, exchange, rule, fault);
+                return;
+            }
             if (rule.DelayMs is > 0) await Task.Delay(rule.DelayMs.Value, context.RequestAborted);
             if (rule.Status is { } status and >= 400)
             {
@@ -59,6 +70,53 @@ internal sealed class RestGate(RequestDelegate next, AccountStore accounts, Fail
         }
 
         await next(context);
+    }
+
+    /// <summary>
+    /// The endpoint creates for real (the resource is stored, delivered, reported by callbacks), its answer is kept
+    /// back, and the client gets the fault instead: what a lost response looks like to an application.
+    /// </summary>
+    private async Task CreateThenFailAsync(HttpContext context, RestExchange exchange, FailureRule rule, string fault)
+    {
+        exchange.AnswerFault = fault;
+        var realBody = context.Response.Body;
+        using var heldBack = new MemoryStream();
+        context.Response.Body = heldBack;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = realBody;
+        }
+
+        if (exchange.CreatedSid is null)
+        {
+            // Nothing was created (the request was invalid): the real answer goes out, there is nothing to fault.
+            heldBack.Position = 0;
+            await heldBack.CopyToAsync(realBody, context.RequestAborted);
+            return;
+        }
+
+        var ct = context.RequestAborted;
+        var hold = fault == "timeout" ? rule.DelayMs ?? FailureRule.DefaultTimeoutHoldMs : rule.DelayMs ?? 0;
+        try
+        {
+            if (hold > 0) await Task.Delay(hold, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client gave up waiting, which is what a timeout is for.
+        }
+
+        if (fault == "500" && !ct.IsCancellationRequested)
+        {
+            context.Response.Clear();
+            await WriteErrorAsync(context, exchange, 500, rule.Code ?? 20500, rule.Message ?? DefaultMessage(rule.Code ?? 20500));
+            return;
+        }
+        context.Abort();
     }
 
     private static async Task WriteErrorAsync(HttpContext context, RestExchange exchange, int status, int code, string message)
@@ -81,13 +139,13 @@ internal sealed class RestGate(RequestDelegate next, AccountStore accounts, Fail
         _ => "Emulated failure",
     };
 
-    /// <summary>"{sid}/Messages.json" or "{sid}/Calls/CA....json" → (sid, "Messages"/"Calls").</summary>
-    private static (string AccountSid, string? Resource) ParsePath(string rest)
+    /// <summary>"{sid}/Messages.json" or "{sid}/Calls/CA....json" → (sid, "Messages"/"Calls", whether it is the collection itself).</summary>
+    private static (string AccountSid, string? Resource, bool IsCollection) ParsePath(string rest)
     {
         var parts = rest.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var accountSid = parts.Length > 0 ? StripJson(parts[0]) : "";
         var resource = parts.Length > 1 ? StripJson(parts[1]) : null;
-        return (accountSid, resource);
+        return (accountSid, resource, parts.Length == 2);
     }
 
     private static string StripJson(string segment) =>

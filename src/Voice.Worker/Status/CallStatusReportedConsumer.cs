@@ -9,10 +9,13 @@ namespace Aventora.Voice.Worker.Status;
 /// <summary>
 /// Follows a call as Twilio reports it: initiated → ringing → in-progress → completed (with its duration), or busy, no-answer,
 /// failed, canceled with the reason. A call that connected is billed by its type; one that never did gives its reserved
-/// credits back. The row only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
+/// credits back. A call that reports completed with a TwiML application error (11xxx, 12xxx: Twilio said "an application
+/// error has occurred" and hung up) never connected in any sense a domain pays for: it is recorded failed with the error and
+/// its credits go back. The report is applied to the request its callback URL names, even before the SID is recorded; the row
+/// only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
 /// </summary>
 public sealed class CallStatusReportedConsumer(
-    CallLogRepository callLogs, CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
+    CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
     : IConsumer<CallStatusReported>
 {
     public async Task Consume(ConsumeContext<CallStatusReported> context)
@@ -20,26 +23,31 @@ public sealed class CallStatusReportedConsumer(
         var report = context.Message;
         var ct = context.CancellationToken;
         var status = report.Status.ToLowerInvariant();
-        var log = await callLogs.FindByTwilioSidAsync(report.CallSid, ct);
-        if (log is null || !CallLogLifecycle.CallStatuses.Contains(status))
+        if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
+        if (!CallLogLifecycle.CallStatuses.Contains(status))
         {
-            logger.LogWarning("Call {CallSid}: status {Status} ignored (unknown call or status)", report.CallSid, report.Status);
+            logger.LogWarning("Call {CallSid}: status {Status} ignored (not a call status)", report.CallSid, report.Status);
             return;
         }
 
         var unanswered = status is "busy" or "no-answer" or "failed" or "canceled";
         var final = CallLogLifecycle.IsFinal(status);
-        var moved = await statuses.TryAdvanceAsync(report.CallSid, status,
+        var applied = await statuses.ApplyAsync(report.RequestId, report.DomainName, report.Channel, new StatusReport(report.CallSid, status,
             unanswered ? (report.ErrorCode is null ? status : TwilioDeliveryErrors.Code(report.ErrorCode)) : null,
             unanswered ? TwilioDeliveryErrors.Describe(status, report.ErrorCode, report.ErrorMessage) : null,
-            final ? report.DurationSeconds ?? 0 : null, ct);
-        logger.LogInformation(moved ? "Call {CallSid} is now {Status}" : "Call {CallSid}: {Status} is late or repeated; status kept",
+            final ? report.DurationSeconds ?? 0 : null), ct);
+        if (applied is null)
+        {
+            logger.LogWarning("Call {CallSid}: status {Status} ignored (not a known call)", report.CallSid, report.Status);
+            return;
+        }
+        logger.LogInformation(applied.Moved ? "Call {CallSid} is now {Status}" : "Call {CallSid}: {Status} is late or repeated; status kept",
             report.CallSid, status);
 
         if (!final) return;
         if (status == "completed" && report.DurationSeconds > 0)
-            await billing.CallConnectedAsync(context, log.Id, log.DomainName, log.Channel, log.Type, report.CallSid, ct);
+            await billing.CallConnectedAsync(context, applied.Id, applied.DomainName, applied.Channel, applied.Type, report.CallSid, ct);
         else
-            await billing.ReleaseAsync(log.Id, ct);
+            await billing.ReleaseAsync(applied.Id, ct);
     }
 }

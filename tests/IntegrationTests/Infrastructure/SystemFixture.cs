@@ -36,6 +36,10 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
+    /// <summary>The host of the run's IMAP server (AVENTORA_TEST_IMAP), the one host the mailbox allow-lists open.</summary>
+    public static string TestImapHost { get; } =
+        Environment.GetEnvironmentVariable("AVENTORA_TEST_IMAP") is { } imap && imap.LastIndexOf(':') > 0 ? imap[..imap.LastIndexOf(':')] : "127.0.0.1";
+
     /// <summary>Batches:MaxFileBytes of this run: small, so the oversized-file test stays small.</summary>
     public const long BatchMaxFileBytes = 256 * 1024;
     /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
@@ -56,6 +60,8 @@ public sealed class SystemFixture : IAsyncLifetime
         Settings = new Dictionary<string, string?>
         {
             ["Postgres:ConnectionString"] = Infrastructure.PostgresConnectionString,
+            // Four services of a run share the server with other runs on the same machine: a small pool each.
+            ["Postgres:MaxPoolSize"] = "10",
             ["RabbitMq:Host"] = Infrastructure.Broker.Host,
             ["RabbitMq:Port"] = Infrastructure.Broker.Port.ToString(),
             ["RabbitMq:VirtualHost"] = Infrastructure.Broker.VirtualHost,
@@ -74,8 +80,20 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
             ["Batches:DropFolder"] = DropFolder,
             ["Batches:DropPollInterval"] = "00:00:00.200",
+            ["Idempotency:SweepInterval"] = "00:00:00.500",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
+            // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").
+            ["Reconciler:Interval"] = "00:00:00.200",
+            ["Reconciler:UnconfirmedAfter"] = "00:00:00.200",
+            ["Reconciler:StuckSendingAfter"] = "00:00:04",
+            ["Reconciler:GiveUpAfter"] = "00:00:15",
+            ["Reconciler:QuietAfter"] = "00:00:30",
+            ["Reconciler:ReservationSweepAfter"] = "00:00:05",
+            ["Reconciler:RecordRetryFor"] = "00:00:02",
+            // The test Dovecot speaks plain IMAP on loopback: the operator's allow-lists open exactly that host.
+            ["EmailPull:AllowPlainImapHosts:0"] = TestImapHost,
+            ["EmailPull:AllowedPrivateHosts:0"] = TestImapHost,
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",

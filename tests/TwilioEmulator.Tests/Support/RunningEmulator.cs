@@ -12,7 +12,20 @@ public sealed class RunningEmulator : IAsyncLifetime
     public const string AccountSid = "AC00000000000000000000000000000001";
     public const string AuthToken = "configured-token-1";
 
+    private readonly string[] _extraArgs;
     private WebApplication? _app;
+
+    public RunningEmulator() : this([]) { }
+
+    private RunningEmulator(string[] extraArgs) => _extraArgs = extraArgs;
+
+    /// <summary>A private emulator for one test, e.g. with other timing (--Emulator:StepDelayMs=...); dispose it.</summary>
+    public static async Task<RunningEmulator> StartAsync(params string[] extraArgs)
+    {
+        var emulator = new RunningEmulator(extraArgs);
+        await emulator.InitializeAsync();
+        return emulator;
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
@@ -27,6 +40,7 @@ public sealed class RunningEmulator : IAsyncLifetime
             $"--Emulator:Accounts:0:AuthToken={AuthToken}",
             "--Emulator:StepDelayMs=10",
             "--Logging:LogLevel:Default=Warning",
+            .. _extraArgs,
         ]);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single().TrimEnd('/') + "/");
@@ -35,9 +49,21 @@ public sealed class RunningEmulator : IAsyncLifetime
     }
 
     /// <summary>The official SDK client, its https://api.twilio.com traffic rewritten to the emulator.</summary>
-    public TwilioRestClient Twilio(string accountSid = AccountSid, string authToken = AuthToken) =>
+    public TwilioRestClient Twilio(string accountSid = AccountSid, string authToken = AuthToken, TimeSpan? timeout = null) =>
         new(accountSid, authToken,
-            httpClient: new SystemNetHttpClient(new HttpClient(new RedirectToEmulator(BaseAddress))));
+            httpClient: new SystemNetHttpClient(new HttpClient(new RedirectToEmulator(BaseAddress))
+            {
+                Timeout = timeout ?? TimeSpan.FromSeconds(100),
+            }));
+
+    /// <summary>A GET under Twilio's API root with HTTP Basic auth, as a hand-written client would send it.</summary>
+    public Task<HttpResponseMessage> GetTwilioAsync(string pathAndQuery, string accountSid = AccountSid, string authToken = AuthToken)
+    {
+        var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get, pathAndQuery.TrimStart('/'));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{accountSid}:{authToken}")));
+        return Http.SendAsync(request);
+    }
 
     public async Task DisposeAsync()
     {
