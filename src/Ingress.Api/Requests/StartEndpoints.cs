@@ -39,7 +39,11 @@ public static class StartEndpoints
         using var _ = LogContext.PushProperty("RequestId", message.RequestId);
         if (!await publisher.TryPublishAsync(message, cancellationToken))
         {
-            return Results.Problem(statusCode: 503, title: "The message broker is unavailable; the request was not accepted. Try again shortly.");
+            // A confirm that timed out may still have been published: say so, and name the request so the client can look it up.
+            return Results.Problem(statusCode: 503,
+                title: "The message broker did not confirm the request in time, so it may or may not have been taken. "
+                    + "Send it again with the same Idempotency-Key (it is then sent at most once), or look it up at status_url.",
+                extensions: new Dictionary<string, object?> { ["request_id"] = message.RequestId, ["status_url"] = $"/requests/{message.RequestId}" });
         }
         logger.LogInformation("Accepted {Channel} request for domain {DomainName}", message.Channel, message.DomainName);
         return Results.Accepted($"/requests/{message.RequestId}", new

@@ -6,7 +6,7 @@ namespace Aventora.Bench.Observe;
 /// <summary>One message or call the emulator created: what Twilio would bill for. <see cref="To"/> is bare E.164.</summary>
 public sealed record CreatedAtTwilio(
     string Kind, string Sid, string AccountSid, string To, bool WhatsApp, string Status,
-    DateTimeOffset DateCreated, DateTimeOffset? FinishedAt);
+    DateTimeOffset DateCreated, DateTimeOffset? FinishedAt, string? ErrorCode = null);
 
 /// <summary>A webhook the emulator sent (status callback, TwiML fetch) and what the application answered.</summary>
 public sealed record SentWebhook(string Kind, string? AccountSid, int Status);
@@ -45,7 +45,8 @@ public sealed class EmulatorRecords(HttpClient emulator, int pageSize = 1000)
         var whatsApp = to.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase);
         return new CreatedAtTwilio(kind, Text(e, "sid") ?? "", Text(e, "account_sid") ?? "",
             whatsApp ? to["whatsapp:".Length..] : to, whatsApp, Text(e, "status") ?? "",
-            Time(e, "date_created") ?? DateTimeOffset.MinValue, finished);
+            Time(e, "date_created") ?? DateTimeOffset.MinValue, finished,
+            e.TryGetProperty("error_code", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32().ToString(CultureInfo.InvariantCulture) : null);
     }
 
     private async Task<List<T>> ReadAllAsync<T>(string path, Func<JsonElement, T> read, CancellationToken ct)

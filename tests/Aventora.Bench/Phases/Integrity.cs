@@ -17,6 +17,11 @@ public sealed record Integrity(
     /// <param name="unanswered">Numbers whose request got no clear answer (timeout, error): they may or may not have been sent, but never twice.</param>
     /// <param name="rows">The system's rows by number; null checks only "exactly once".</param>
     /// <param name="refusedOnPurpose">Rows the system rightly kept from Twilio (e.g. a WhatsApp row outside the window): neither lost nor mismatched.</param>
+    // A call Twilio completed with an application error (11xxx/12xxx: its TwiML could not be fetched or run) is recorded failed
+    // with that error and not billed as connected (issue 11): the same outcome, in Aventora's words.
+    private static bool SameOutcome(CallLogRow row, CreatedAtTwilio record) =>
+        record.Status == "completed" && record.ErrorCode is ['1', '1' or '2', _, _, _] && row.Status == "failed" && row.ErrorCode == $"twilio_{record.ErrorCode}";
+
     public static Integrity Check(
         IReadOnlyCollection<string> accepted, IReadOnlyCollection<string> unanswered, IReadOnlyList<CreatedAtTwilio> created,
         IReadOnlyDictionary<string, CallLogRow>? rows, Func<CallLogRow, bool>? refusedOnPurpose = null)
@@ -57,7 +62,7 @@ public sealed record Integrity(
                 Note("sid differs", $"{number}: call_logs holds SID {row.TwilioSid ?? "none"}, Twilio created {record.Sid}");
                 continue;
             }
-            if (row.Status != record.Status)
+            if (row.Status != record.Status && !SameOutcome(row, record))
             {
                 mismatched++;
                 Note($"{row.Status} ≠ {record.Status}", $"{number} ({row.Channel}): call_logs says {row.Status}, Twilio says {record.Status}");
