@@ -54,7 +54,7 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
         // A competing insert that commits after this statement's snapshot leaves both halves empty: look again.
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var found = await connection.QuerySingleOrDefaultAsync<FoundRow>(new CommandDefinition("""
+            var rows = await connection.QueryAsync<IdempotencyKeyRow, Freshness, FoundRow>(new CommandDefinition("""
                 WITH inserted AS (
                     INSERT INTO idempotency_keys (scope, key, request_hash, request_method, request_path, claim_id)
                     VALUES (@Scope, @Key, @RequestHash, @Method, @Path, @claimId)
@@ -63,11 +63,11 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
                 found AS (
                     SELECT * FROM inserted UNION ALL SELECT * FROM idempotency_keys WHERE scope = @Scope AND key = @Key LIMIT 1)
                 SELECT *, created_at < now() - @KeepFor AS expired, claimed_at < now() - @InProgressTimeout AS stale FROM found
-                """, args, cancellationToken: cancellationToken));
-            if (found is null) continue;
-            if (found.ClaimId == claimId) return (true, found.Row());
-            if (!found.Expired && !(found.Status == IdempotencyKeyStatus.InProgress && found.Stale && found.RequestHash.AsSpan().SequenceEqual(claim.RequestHash)))
-                return (false, found.Row());
+                """, args, cancellationToken: cancellationToken), (row, freshness) => new FoundRow(row, freshness), splitOn: "expired");
+            if (rows.SingleOrDefault() is not { } found) continue;
+            if (found.Row.ClaimId == claimId) return (true, found.Row);
+            if (!found.Freshness.Expired && !(found.Row.Status == IdempotencyKeyStatus.InProgress && found.Freshness.Stale && found.Row.RequestHash.AsSpan().SequenceEqual(claim.RequestHash)))
+                return (false, found.Row);
 
             // Expired (a new use of the key) or a lost claim on the same request: take it over, unless someone just did.
             var taken = await connection.QuerySingleOrDefaultAsync<IdempotencyKeyRow>(new CommandDefinition("""
@@ -81,7 +81,7 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
                 RETURNING *
                 """, new
             {
-                claim.Scope, claim.Key, claim.RequestHash, claim.Method, claim.Path, claimId, previousClaimId = found.ClaimId,
+                claim.Scope, claim.Key, claim.RequestHash, claim.Method, claim.Path, claimId, previousClaimId = found.Row.ClaimId,
                 lifetimes.KeepFor, lifetimes.InProgressTimeout,
             }, cancellationToken: cancellationToken));
             if (taken is not null) return (true, taken);
@@ -124,29 +124,12 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
             """, new { keepFor, limit }, cancellationToken: cancellationToken));
     }
 
-    private sealed record FoundRow
+    /// <summary>Whether a found key is past its lifetime, or its first use is past the in-progress timeout.</summary>
+    private sealed class Freshness
     {
-        public required string Scope { get; init; }
-        public required string Key { get; init; }
-        public required byte[] RequestHash { get; init; }
-        public required string RequestMethod { get; init; }
-        public required string RequestPath { get; init; }
-        public required string Status { get; init; }
-        public required Guid ClaimId { get; init; }
-        public int? ResponseStatus { get; init; }
-        public string? ResponseHeaders { get; init; }
-        public string? ResponseBody { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime ClaimedAt { get; init; }
-        public DateTime? CompletedAt { get; init; }
         public bool Expired { get; init; }
         public bool Stale { get; init; }
-
-        public IdempotencyKeyRow Row() => new()
-        {
-            Scope = Scope, Key = Key, RequestHash = RequestHash, RequestMethod = RequestMethod, RequestPath = RequestPath, Status = Status,
-            ClaimId = ClaimId, ResponseStatus = ResponseStatus, ResponseHeaders = ResponseHeaders, ResponseBody = ResponseBody,
-            CreatedAt = CreatedAt, ClaimedAt = ClaimedAt, CompletedAt = CompletedAt,
-        };
     }
+
+    private sealed record FoundRow(IdempotencyKeyRow Row, Freshness Freshness);
 }
