@@ -1,3 +1,4 @@
+using Aventora.Persistence.Secrets;
 using Dapper;
 using Npgsql;
 
@@ -5,15 +6,19 @@ namespace Aventora.Persistence.Domains;
 
 public sealed record DomainRow(string Name, string TechnicalJson, DateTime CreatedAt, DateTime UpdatedAt, bool CreditsEnforced);
 
-/// <summary>The <c>domains</c> table: each domain's metadata.</summary>
-public sealed class DomainRepository(NpgsqlDataSource dataSource)
+/// <summary>
+/// The <c>domains</c> table: each domain's metadata. Secrets in technical_json (<see cref="SecretKeys"/>) are encrypted on
+/// the way in and decrypted on the way out, so callers see plain values and the column never holds one.
+/// </summary>
+public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtector secrets)
 {
     public async Task<DomainRow?> FindAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<DomainRow>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<DomainRow>(new CommandDefinition(
             "SELECT name, technical_json::text AS technical_json, created_at, updated_at, credits_enforced FROM domains WHERE name = @name",
             new { name }, cancellationToken: cancellationToken));
+        return row is null ? null : Revealed(row);
     }
 
     public async Task<IReadOnlyList<DomainRow>> ListAsync(CancellationToken cancellationToken)
@@ -22,7 +27,7 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<DomainRow>(new CommandDefinition(
             "SELECT name, technical_json::text AS technical_json, created_at, updated_at, credits_enforced FROM domains ORDER BY name",
             cancellationToken: cancellationToken));
-        return rows.AsList();
+        return rows.Select(Revealed).ToList();
     }
 
     /// <summary>The domain whose technical_json names <paramref name="number"/> under <paramref name="numberKey"/> (with or without whatsapp:).</summary>
@@ -40,7 +45,7 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO domains (name, technical_json) VALUES (@name, @technicalJson::jsonb) ON CONFLICT (name) DO NOTHING",
-            new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+            new { name, technicalJson = SecretKeys.Protect(technicalJson, secrets) }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>Replaces the metadata; false when there is no such domain.</summary>
@@ -49,7 +54,7 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE domains SET technical_json = @technicalJson::jsonb, updated_at = now() WHERE name = @name",
-            new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+            new { name, technicalJson = SecretKeys.Protect(technicalJson, secrets) }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>Turns credit enforcement on or off; false when there is no such domain.</summary>
@@ -67,4 +72,6 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM domains WHERE name = @name", new { name }, cancellationToken: cancellationToken)) == 1;
     }
+
+    private DomainRow Revealed(DomainRow row) => row with { TechnicalJson = SecretKeys.Reveal(row.TechnicalJson, secrets) };
 }
