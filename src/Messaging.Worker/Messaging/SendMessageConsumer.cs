@@ -42,9 +42,11 @@ public sealed class SendMessageConsumer(
     {
         private readonly SendMessage _command = context.Message;
         private string _text = "";
+        private string? _from;
 
         public override async Task<Refusal?> PrepareAsync(TwilioConfig account, CancellationToken cancellationToken)
         {
+            _from = account.FromNumber;
             // Only free-form WhatsApp needs the session: the 24-hour window since the person last wrote.
             if (_command.Channel == Channels.WhatsAppMessage && _command.ContentSid is null)
             {
@@ -82,7 +84,7 @@ public sealed class SendMessageConsumer(
         {
             var failure = TwilioFailure.Permanent(refusal);
             if (refusal.Code != TwilioFailure.Unsubscribed) return new Refusal(CallLogStatus.Failed, failure.Code, failure.Message);
-            await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, OptOutRepository.TwilioUnsubscribed, cancellationToken);
+            await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, _from, OptOutRepository.TwilioUnsubscribed, cancellationToken);
             return new Refusal(CallLogStatus.OptedOut, failure.Code, failure.Message);
         }
     }
