@@ -34,7 +34,8 @@ public static partial class DomainAdminEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(
+        DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, IConfiguration configuration, CancellationToken ct)
     {
         var name = body.DomainName?.Trim().ToLowerInvariant();
         if (name is null || !DomainName().IsMatch(name))
@@ -47,8 +48,11 @@ public static partial class DomainAdminEndpoints
         var errors = new List<string>();
         var technical = TechnicalJson.Merge(new Dictionary<string, string?>(), body.TechnicalJson ?? [], errors);
         if (errors.Count > 0) return Invalid(errors);
-        if (!await domains.TryCreateAsync(name!, JsonSerializer.Serialize(technical), ct))
-            return Results.Problem(statusCode: 409, title: $"Domain '{name}' already exists.");
+        var json = JsonSerializer.Serialize(technical);
+        if (EnvironmentSenderConflict(json, configuration) is { } environmentConflict) return environmentConflict;
+        var (created, conflict) = await domains.TryCreateAsync(name!, json, ct);
+        if (conflict is not null) return NumberTaken(conflict);
+        if (!created) return Results.Problem(statusCode: 409, title: $"Domain '{name}' already exists.");
         if (body.CreditsEnforced is { } enforced) await domains.SetCreditsEnforcedAsync(name!, enforced, ct);
         await Announce(publisher, name!, ct);
         return Results.Created($"/admin/domains/{name}", View((await domains.FindAsync(name!, ct))!));
@@ -60,14 +64,19 @@ public static partial class DomainAdminEndpoints
     private static async Task<IResult> GetAsync(string name, DomainRepository domains, CancellationToken ct) =>
         await domains.FindAsync(name.ToLowerInvariant(), ct) is { } row ? Results.Ok(View(row)) : NotFound(name);
 
-    private static async Task<IResult> UpdateAsync(string name, DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> UpdateAsync(
+        string name, DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, IConfiguration configuration, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (await domains.FindAsync(name, ct) is not { } row) return NotFound(name);
         var errors = new List<string>();
         var technical = TechnicalJson.Merge(Read(row), body.TechnicalJson ?? [], errors);
         if (errors.Count > 0) return Invalid(errors);
-        await domains.UpdateAsync(name, JsonSerializer.Serialize(technical), ct);
+        var json = JsonSerializer.Serialize(technical);
+        if (EnvironmentSenderConflict(json, configuration) is { } environmentConflict) return environmentConflict;
+        var (updated, conflict) = await domains.UpdateAsync(name, json, ct);
+        if (conflict is not null) return NumberTaken(conflict);
+        if (!updated) return NotFound(name);
         if (body.CreditsEnforced is { } enforced) await domains.SetCreditsEnforcedAsync(name, enforced, ct);
         await Announce(publisher, name, ct);
         return Results.Ok(View((await domains.FindAsync(name, ct))!));
@@ -123,6 +132,33 @@ public static partial class DomainAdminEndpoints
         created_at = row.CreatedAt,
         updated_at = row.UpdatedAt,
     };
+
+    /// <summary>A sender number belongs to one domain: replies and STOPs to it can then only be about that domain.</summary>
+    private static IResult NumberTaken(NumberConflict conflict) => Results.ValidationProblem(
+        new Dictionary<string, string[]>
+        {
+            ["technical_json"] = [$"{conflict.Number} is already {conflict.Key} of domain '{conflict.DomainName}'; a sender number belongs to one domain. Give this domain a number of its own, or remove it there first."],
+        },
+        statusCode: 409, title: $"Sender number {conflict.Number} already belongs to domain '{conflict.DomainName}'.");
+
+    /// <summary>The environment's numbers are the shared fallback of domains without their own; no domain may claim one as its own.</summary>
+    private static IResult? EnvironmentSenderConflict(string technicalJson, IConfiguration configuration)
+    {
+        var numbers = DomainRepository.SenderNumbers(technicalJson);
+        foreach (var variable in new[] { "TWILIO_SMS_NUMBER", "TWILIO_PHONE_NUMBER", "TWILIO_WHATSAPP_NUMBER" })
+        {
+            if (configuration[variable] is not { Length: > 0 } environment) continue;
+            var number = Aventora.Domains.Credentials.TwilioAddress.StripWhatsApp(environment);
+            if (!numbers.Contains(number)) continue;
+            return Results.ValidationProblem(
+                new Dictionary<string, string[]>
+                {
+                    ["technical_json"] = [$"{number} is the environment's fallback sender ({variable}), shared by every domain without a number of its own; give this domain a number of its own."],
+                },
+                statusCode: 409, title: $"Sender number {number} is the environment's fallback sender.");
+        }
+        return null;
+    }
 
     private static IResult NotFound(string name) => Results.Problem(statusCode: 404, title: $"Domain '{name}' does not exist.");
 

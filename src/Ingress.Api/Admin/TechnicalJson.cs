@@ -10,7 +10,7 @@ public static partial class TechnicalJson
     public const string Masked = "********";
 
     /// <summary>Keys whose values are secrets: written, never read back.</summary>
-    public static bool IsSecret(string key) => key.EndsWith("_auth_token", StringComparison.Ordinal) || key.EndsWith("_password", StringComparison.Ordinal) || key.EndsWith("_api_key", StringComparison.Ordinal);
+    public static bool IsSecret(string key) => Persistence.Secrets.SecretKeys.IsSecret(key);
 
     /// <summary>
     /// Merges <paramref name="changes"/> into <paramref name="current"/>: a key with a value sets it, a key with null removes it,

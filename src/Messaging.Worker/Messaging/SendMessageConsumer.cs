@@ -42,12 +42,14 @@ public sealed class SendMessageConsumer(
     {
         private readonly SendMessage _command = context.Message;
         private string _text = "";
+        private string? _from;
         private long? _openingTurn;
 
         private string OpeningKey => $"opening:{_command.RequestId}";
 
         public override async Task<Refusal?> PrepareAsync(TwilioConfig account, CancellationToken cancellationToken)
         {
+            _from = account.FromNumber;
             // Only free-form WhatsApp needs the session: the 24-hour window since the person last wrote.
             if (_command.Channel == Channels.WhatsAppMessage && _command.ContentSid is null)
             {
@@ -87,7 +89,7 @@ public sealed class SendMessageConsumer(
             // Nothing was said: the transcript keeps no opening.
             if (_openingTurn is { } turn) await services.Turns.ReleaseAsync(turn, cancellationToken);
             if (refusal.Code != TwilioFailure.Unsubscribed) return new Refusal(CallLogStatus.Failed, failure.Code, failure.Message);
-            await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, OptOutRepository.TwilioUnsubscribed, cancellationToken);
+            await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, _from, OptOutRepository.TwilioUnsubscribed, cancellationToken);
             return new Refusal(CallLogStatus.OptedOut, failure.Code, failure.Message);
         }
     }

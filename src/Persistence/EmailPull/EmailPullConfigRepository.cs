@@ -1,3 +1,4 @@
+using Aventora.Persistence.Secrets;
 using Dapper;
 using Npgsql;
 
@@ -28,21 +29,22 @@ public sealed record EmailPullConfig
     public override string ToString() => $"EmailPullConfig {{ DomainName = {DomainName}, ImapHost = {ImapHost}, Username = {Username}, Password = *** }}";
 }
 
-/// <summary>The <c>email_pull_configs</c> table: one mailbox per domain.</summary>
-public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
+/// <summary>The <c>email_pull_configs</c> table: one mailbox per domain. The password is stored encrypted and read decrypted.</summary>
+public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource, SecretProtector secrets)
 {
     public async Task<EmailPullConfig?> FindAsync(string domainName, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<EmailPullConfig>(new CommandDefinition(
+        var config = await connection.QuerySingleOrDefaultAsync<EmailPullConfig>(new CommandDefinition(
             "SELECT * FROM email_pull_configs WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
+        return config is null ? null : Revealed(config);
     }
 
     public async Task<IReadOnlyList<EmailPullConfig>> ListEnabledAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<EmailPullConfig>(new CommandDefinition(
-            "SELECT * FROM email_pull_configs WHERE enabled ORDER BY domain_name", cancellationToken: cancellationToken))).AsList();
+            "SELECT * FROM email_pull_configs WHERE enabled ORDER BY domain_name", cancellationToken: cancellationToken))).Select(Revealed).ToList();
     }
 
     /// <summary>Creates or replaces the domain's mailbox settings (the id stays, so handled mails stay handled).</summary>
@@ -61,7 +63,7 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
                 poll_interval_seconds = excluded.poll_interval_seconds, enabled = excluded.enabled,
                 allowed_senders = excluded.allowed_senders,
                 last_error = NULL, updated_at = now()
-            """, config, cancellationToken: cancellationToken));
+            """, config with { Password = secrets.Protect(config.Password) }, cancellationToken: cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(string domainName, CancellationToken cancellationToken)
@@ -79,4 +81,6 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
             "UPDATE email_pull_configs SET last_polled_at = now(), last_error = @error WHERE id = @id",
             new { id, error }, cancellationToken: cancellationToken));
     }
+
+    private EmailPullConfig Revealed(EmailPullConfig config) => config with { Password = secrets.Reveal(config.Password) };
 }

@@ -44,6 +44,8 @@ public sealed class SystemFixture : IAsyncLifetime
     public const long BatchMaxFileBytes = 256 * 1024;
     /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
     public string DropFolder { get; } = Directory.CreateTempSubdirectory("aventora-drop-").FullName;
+    /// <summary>DataProtection:KeysFolder of this run: one key ring the four services (and any extra Ingress host) share.</summary>
+    public string KeysFolder { get; } = Directory.CreateTempSubdirectory("aventora-keys-").FullName;
 
     public async Task InitializeAsync()
     {
@@ -79,6 +81,7 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Billing:CallPrices:reminder"] = "7",
             ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
             ["Batches:DropFolder"] = DropFolder,
+            ["DataProtection:KeysFolder"] = KeysFolder,
             ["Batches:DropPollInterval"] = "00:00:00.200",
             ["Idempotency:SweepInterval"] = "00:00:00.500",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
@@ -170,6 +173,7 @@ public sealed class SystemFixture : IAsyncLifetime
         if (Database is not null) await Database.DisposeAsync();
         if (Infrastructure is not null) await Infrastructure.DisposeAsync();
         try { Directory.Delete(DropFolder, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(KeysFolder, recursive: true); } catch (IOException) { }
     }
 }
 

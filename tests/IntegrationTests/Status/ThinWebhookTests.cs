@@ -78,7 +78,7 @@ public sealed class ThinWebhookTests(SystemFixture system)
         var attacker = Api.NewDomainName("attacker");
         await system.CreateDomainAsync(attacker, new Dictionary<string, string>
         {
-            ["twilio_account_sid"] = attackerAccount.Sid, ["twilio_auth_token"] = attackerAccount.Token, ["twilio_sms_number"] = "+14155550601",
+            ["twilio_account_sid"] = attackerAccount.Sid, ["twilio_auth_token"] = attackerAccount.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
         });
         var id = await system.StartAsync(victim, "sms", SystemFixture.UniqueNumber());
         var delivered = await system.RequestWhenAsync(id, r => r.Str("status") == "delivered", "the victim's sms to be delivered");
