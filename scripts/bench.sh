@@ -62,6 +62,7 @@ cleanup() {
   kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true
   psql_admin "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
   mq -X DELETE "http://localhost:15672/api/vhosts/$VHOST" >/dev/null 2>&1 || true
+  rm -rf "$PWD/.run/bench/keys-$STAMP"
   log "service logs kept in $LOGS"
   exit "$code"
 }
@@ -70,9 +71,9 @@ trap 'exit 130' INT TERM
 
 log "building (Release)"
 for p in TwilioEmulator Ingress.Api Dispatcher.Worker Messaging.Worker Voice.Worker; do
-  dotnet build "src/$p" -c Release -nologo -v quiet >/dev/null
+  dotnet build "src/$p" -c Release -nologo -v quiet >/dev/null || { log "building $p failed"; exit 2; }
 done
-dotnet build tests/Aventora.Bench -c Release -nologo -v quiet >/dev/null
+dotnet build tests/Aventora.Bench -c Release -nologo -v quiet >/dev/null || { log "building the load generator failed"; exit 2; }
 
 mkdir -p "$LOGS"
 psql_admin "CREATE DATABASE $DB" >/dev/null
@@ -84,6 +85,9 @@ export Postgres__ConnectionString="Host=localhost;Port=5432;Database=$DB;Usernam
 export RabbitMq__VirtualHost="$VHOST" RabbitMq__Username="$MQ_USER" RabbitMq__Password="$MQ_PASSWORD"
 export Ingress__PublicBaseUrl="http://localhost:$PORT" Twilio__ApiBaseUrl="http://localhost:$((PORT + 4))" Admin__ApiKey="$ADMIN_KEY"
 export Serilog__MinimumLevel__Default=Warning
+# One Data Protection key ring for every process of the run (secrets at rest), removed with the run's database.
+export DataProtection__KeysFolder="$PWD/.run/bench/keys-$STAMP"
+mkdir -p "$DataProtection__KeysFolder"
 # A CSV file is about 75 bytes a row: let a batch larger than the 50 MiB default through.
 (( ROWS > 500000 )) && export Batches__MaxFileBytes=$(( ROWS * 100 ))
 
