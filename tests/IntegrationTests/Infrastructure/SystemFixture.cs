@@ -40,6 +40,8 @@ public sealed class SystemFixture : IAsyncLifetime
     public const long BatchMaxFileBytes = 256 * 1024;
     /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
     public string DropFolder { get; } = Directory.CreateTempSubdirectory("aventora-drop-").FullName;
+    /// <summary>Batches:SpoolFolder of this run: where accepted batch files wait for the background publisher.</summary>
+    public string SpoolFolder { get; } = Directory.CreateTempSubdirectory("aventora-spool-").FullName;
 
     public async Task InitializeAsync()
     {
@@ -76,6 +78,7 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
             ["Batches:DropFolder"] = DropFolder,
             ["Batches:DropPollInterval"] = "00:00:00.200",
+            ["Batches:SpoolFolder"] = SpoolFolder,
             ["Idempotency:SweepInterval"] = "00:00:00.500",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
@@ -163,6 +166,7 @@ public sealed class SystemFixture : IAsyncLifetime
         if (Database is not null) await Database.DisposeAsync();
         if (Infrastructure is not null) await Infrastructure.DisposeAsync();
         try { Directory.Delete(DropFolder, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(SpoolFolder, recursive: true); } catch (IOException) { }
     }
 }
 
