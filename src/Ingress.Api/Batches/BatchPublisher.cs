@@ -28,6 +28,8 @@ public sealed class BatchPublisher(
     // A wake-up call, not a queue: the database says which batches are waiting.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    // Batches whose publishing broke unexpectedly rest until their lease runs out, rather than being retried in a tight loop.
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _resting = new();
 
     /// <summary>This Ingress copy's name on the leases it holds.</summary>
     public Guid Owner { get; } = Guid.NewGuid();
@@ -72,7 +74,8 @@ public sealed class BatchPublisher(
     {
         try
         {
-            return await batches.ClaimNextAsync(Owner, options.Value.LeaseFor, _running.Keys.ToList(), stoppingToken);
+            foreach (var (id, until) in _resting) if (until < DateTimeOffset.UtcNow) _resting.TryRemove(id, out _);
+            return await batches.ClaimNextAsync(Owner, options.Value.LeaseFor, [.. _running.Keys, .. _resting.Keys], stoppingToken);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
@@ -130,6 +133,7 @@ public sealed class BatchPublisher(
         catch (Exception e)
         {
             // Kept leased until the lease runs out, so that this batch is tried again then, not in a tight loop.
+            _resting[batch.Id] = DateTimeOffset.UtcNow + options.Value.LeaseFor;
             logger.LogError(e, "Publishing batch {ClientBatchId} stopped after line {Line}; it is tried again once its lease has expired",
                 batch.ClientBatchId, progress.ThroughLine);
         }
