@@ -17,7 +17,8 @@ namespace Aventora.Ingress.Api.Batches;
 /// <see cref="BatchIdentity"/>) as query or form fields. An <c>Idempotency-Key</c> header names the batch when there is no
 /// <c>batch_id</c>, and is claimed like on <c>POST /start</c> with the file's hash and the fields as the request, once the file is
 /// in: the same key with another file is 422 before the batch is looked at; the same batch with another file (no key, or a new
-/// one) is 409. <c>GET /batches/{id}</c>, by uuid or the caller's id: how far the batch has got.
+/// one) is 409. The 202 comes once the file is spooled and every row validated, with status <c>publishing</c>: the good rows go
+/// out in the background (<see cref="BatchPublisher"/>). <c>GET /batches/{id}</c>, by uuid or the caller's id: how far the batch has got.
 /// </summary>
 public static class BatchEndpoints
 {
@@ -40,7 +41,7 @@ public static class BatchEndpoints
         if (http.Request.ContentLength > limit + 1024 * 1024) return Refuse(BatchProcessor.TooLarge(limit));
 
         var fields = http.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        FileStream? file = null;
+        SpooledFile? file = null;
         string? fileName = null;
         try
         {
@@ -58,7 +59,7 @@ public static class BatchEndpoints
                     {
                         if (file is not null) return Problem(400, "one_file", "Upload one CSV file per batch.");
                         fileName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileName).Value);
-                        file = await BatchSpool.CopyAsync(section.Body, limit, options.Value.SpoolFolder, ct);
+                        file = await SpooledFile.CopyAsync(section.Body, limit, options.Value.SpoolFolder!, ct);
                         if (file is null) return Refuse(BatchProcessor.TooLarge(limit));
                     }
                     else if (disposition.IsFormDisposition())
@@ -74,7 +75,7 @@ public static class BatchEndpoints
             }
             else if (mediaType is not null && CsvMediaTypes.Contains(mediaType))
             {
-                file = await BatchSpool.CopyAsync(http.Request.Body, limit, options.Value.SpoolFolder, ct);
+                file = await SpooledFile.CopyAsync(http.Request.Body, limit, options.Value.SpoolFolder!, ct);
                 if (file is null) return Refuse(BatchProcessor.TooLarge(limit));
             }
             else
@@ -98,7 +99,7 @@ public static class BatchEndpoints
             if (!BatchIdentity.TryResolve(Blank(fields.GetValueOrDefault("batch_id")), idempotencyKey, domain, out var identity, out var idError))
                 return Problem(400, "batch_id", idError);
 
-            var contentHash = await BatchContent.HashAsync(file, defaultChannel, ct);
+            var contentHash = await BatchContent.HashAsync(file.Stream, defaultChannel, ct);
             if (http.Features.Get<IdempotentRequest>() is { } idempotent
                 && await idempotent.ClaimAsync(Parameters(fields), contentHash, ct) is { } instead)
             {
@@ -106,12 +107,10 @@ public static class BatchEndpoints
             }
 
             var upload = new BatchUpload(identity.Uuid, domain, defaultChannel, "api", fileName) { ClientBatchId = identity.ClientBatchId, ContentHash = contentHash };
-            var (outcome, refusal) = await processor.ProcessAsync(upload, file, ct);
+            var (outcome, refusal) = await processor.AcceptAsync(upload, file, ct);
             if (refusal is not null) return Refuse(refusal);
-            var body = View(outcome!);
-            return outcome!.Status == BatchStatus.Interrupted
-                ? Results.Json(body with { Title = $"The message broker is unavailable; some rows were not accepted. Upload again with batch_id '{outcome.ClientBatchId}'." }, statusCode: 503)
-                : Results.Accepted($"/batches/{outcome.BatchId}", body);
+            // Accepted and validated: the rows are kept on disk and go out in the background (GET /batches/{id} follows them).
+            return Results.Accepted($"/batches/{outcome!.BatchId}", View(outcome));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -119,7 +118,7 @@ public static class BatchEndpoints
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
         {
-            // Nobody is listening; a batch this cut short is already marked failed with what was published.
+            // Nobody is listening; nothing was recorded yet, so nothing of the file goes out.
             logger.LogInformation("Batch upload for {Path} ended: the client went away ({ErrorType})", http.Request.Path.Value, e.GetType().Name);
             return Results.StatusCode(499);
         }
@@ -166,6 +165,8 @@ public static class BatchEndpoints
             default_channel = batch.DefaultChannel,
             status = batch.Status,
             failure_reason = batch.FailureReason,
+            // Set while a publishing batch is not moving (the broker is away): it carries on by itself.
+            waiting_reason = batch.WaitingReason,
             accepted_count = batch.AcceptedCount,
             published_count = batch.PublishedCount,
             rejected_count = batch.RejectedCount,

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
-using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Persistence.Batches;
 using Microsoft.Extensions.Options;
@@ -28,37 +27,58 @@ public sealed record BatchOutcome(
     Guid BatchId, string Status, int AcceptedCount, int RejectedCount, IReadOnlyList<RejectedRow> RejectedRows, bool RejectedRowsTruncated)
 {
     public required string ClientBatchId { get; init; }
-    /// <summary>Rows the broker confirmed in this upload.</summary>
+    /// <summary>Rows the broker has confirmed so far (the publisher carries on in the background).</summary>
     public int PublishedCount { get; init; }
 }
 
 /// <summary>
-/// The one way a CSV batch goes out, for the API, the drop folder and mail attachments. Two passes over a seekable file:
-/// the first checks the file as a whole (text, header, quoting) so a refused file publishes nothing; the second validates each
-/// row with <see cref="OutboundRequestValidator"/> and publishes the good ones through a bounded pipeline (at most
-/// <see cref="BatchOptions.PublishConcurrency"/> awaiting the broker), so memory stays flat whatever the file's size.
+/// The one way a CSV batch comes in, for the API, the drop folder and mail attachments. The file, already spooled, is read in
+/// one streaming pass that checks it as a whole (text, header, quoting: a refused file publishes nothing) and validates each
+/// row with <see cref="OutboundRequestValidator"/>, counting accepted and rejected rows. A file that can be taken is kept in the
+/// spool folder and the batch recorded <c>publishing</c>; <see cref="BatchPublisher"/> publishes its good rows in the background.
+/// So the caller's answer never waits for the broker, and memory stays flat whatever the file's size.
 /// Each row's RequestId is derived from the batch id and its line, so a retried batch sends nothing twice; a retry with other
-/// content is refused (the batch's content hash), since its rows would silently not go out. Publishing that stops half way
-/// (the client went away, the host is stopping) leaves the batch <c>failed</c> with what was published, never <c>publishing</c>.
+/// content is refused (the batch's content hash), since its rows would silently not go out.
 /// </summary>
 public sealed class BatchProcessor(
-    ConfirmedPublisher publisher, BatchRepository batches, IOptions<BatchOptions> options, ILogger<BatchProcessor> logger)
+    BatchRepository batches, BatchPublisher publisher, IOptions<BatchOptions> options, ILogger<BatchProcessor> logger)
 {
-    /// <summary>Checks the file and, when it can be taken, publishes its good rows. Exactly one of the results is set.</summary>
-    public async Task<(BatchOutcome? Outcome, BatchRefusal? Refusal)> ProcessAsync(BatchUpload upload, Stream file, CancellationToken cancellationToken)
+    /// <summary>Checks and validates the spooled file and, when it can be taken, hands it to the publisher. Exactly one of the results is set.</summary>
+    public async Task<(BatchOutcome? Outcome, BatchRefusal? Refusal)> AcceptAsync(BatchUpload upload, SpooledFile file, CancellationToken cancellationToken)
     {
         using var _ = LogContext.PushProperty("BatchId", upload.BatchId);
-        if (file.Length > options.Value.MaxFileBytes) return (null, TooLarge(options.Value.MaxFileBytes));
-        if (await CsvBatchReader.CheckAsync(file, cancellationToken) is { } refusal)
+        if (file.Stream.Length > options.Value.MaxFileBytes) return (null, TooLarge(options.Value.MaxFileBytes));
+        var elapsed = Stopwatch.StartNew();
+        var rows = new RowTally(options.Value.MaxRejectedRowsReported);
+        file.Stream.Position = 0;
+        if (await CsvBatchReader.CheckAsync(file.Stream, upload.DefaultChannel, row => rows.Add(Validate(row, upload.DomainName), row.LineNumber), cancellationToken) is { } refusal)
         {
             logger.LogInformation("Refused {Source} batch for domain {DomainName}: {RefusalCode}", upload.Source, upload.DomainName, refusal.Code);
             return (null, refusal);
         }
 
-        var contentHash = upload.ContentHash ?? await BatchContent.HashAsync(file, upload.DefaultChannel, cancellationToken);
+        var contentHash = upload.ContentHash ?? await BatchContent.HashAsync(file.Stream, upload.DefaultChannel, cancellationToken);
         var clientBatchId = upload.ClientBatchId ?? upload.BatchId.ToString();
-        var start = await batches.StartAsync(new NewBatch(
-            upload.BatchId, clientBatchId, upload.DomainName, upload.Source, upload.FileName, upload.DefaultChannel, contentHash), cancellationToken);
+        await file.KeepAsync();
+        BatchStart? start;
+        try
+        {
+            start = await batches.StartAsync(new NewBatch(
+                upload.BatchId, clientBatchId, upload.DomainName, upload.Source, upload.FileName, upload.DefaultChannel, contentHash)
+            {
+                SpoolPath = file.Path,
+                AcceptedCount = rows.Accepted,
+                RejectedCount = rows.RejectedCount,
+                LeaseOwner = publisher.Owner,
+                LeaseFor = options.Value.LeaseFor,
+            }, cancellationToken);
+        }
+        catch
+        {
+            SpooledFile.TryDelete(file.Path);
+            throw;
+        }
+        if (start is not { TookSpool: true }) SpooledFile.TryDelete(file.Path);
         if (start is null)
             return (null, new BatchRefusal(409, "batch_id_taken", $"Batch {upload.BatchId} belongs to another domain; use a new batch id."));
         if (start.ContentDiffers)
@@ -67,70 +87,43 @@ public sealed class BatchProcessor(
                 upload.Source, clientBatchId, upload.DomainName);
             return (null, ContentDiffers(start.Batch));
         }
-        var batchId = start.Batch.Id;
+        if (start.TookSpool) publisher.Notify(start.Batch.Id);
 
-        file.Position = 0;
-        var elapsed = Stopwatch.StartNew();
-        var rejected = new List<RejectedRow>();
-        int rejectedCount = 0, acceptedCount = 0, publishedCount = 0;
-        var max = options.Value.MaxRejectedRowsReported;
-
-        async IAsyncEnumerable<OutboundRequested> GoodRows()
-        {
-            await foreach (var row in CsvBatchReader.ReadAsync(file, upload.DefaultChannel, cancellationToken))
-            {
-                IReadOnlyDictionary<string, string[]> errors;
-                if (row.Malformed is not null) errors = new Dictionary<string, string[]> { ["row"] = [row.Malformed] };
-                else if (OutboundRequestValidator.TryValidate(row.Request with { DomainName = upload.DomainName }, out var valid, out var found))
-                {
-                    acceptedCount++;
-                    yield return StartEndpoints.ToOutboundRequested(
-                        valid!, NameBasedGuid.ForLine(batchId, row.LineNumber), RequestSources.Csv, batchId, row.LineNumber);
-                    continue;
-                }
-                else errors = found;
-                rejectedCount++;
-                if (rejected.Count < max) rejected.Add(new RejectedRow(row.LineNumber, errors));
-            }
-        }
-
-        var status = BatchStatus.Published;
-        try
-        {
-            await Parallel.ForEachAsync(GoodRows(), new ParallelOptions
-            {
-                MaxDegreeOfParallelism = options.Value.PublishConcurrency,
-                CancellationToken = cancellationToken,
-            }, async (message, ct) =>
-            {
-                if (!await publisher.TryPublishAsync(message, ct)) throw new BrokerUnavailableException();
-                Interlocked.Increment(ref publishedCount);
-            });
-        }
-        catch (BrokerUnavailableException)
-        {
-            status = BatchStatus.Interrupted;
-        }
-        catch (Exception e)
-        {
-            var why = e is OperationCanceledException or IOException
-                ? upload.Source == "api" ? "the client went away" : "Ingress is stopping"
-                : $"an unexpected {e.GetType().Name}";
-            var reason = $"Publishing stopped ({why}) after {publishedCount} row(s) were published and {rejectedCount} rejected; " +
-                $"upload the same file again with batch_id '{clientBatchId}' to send the rest (nothing is sent twice).";
-            await batches.FinishAsync(batchId, BatchStatus.Failed, acceptedCount, rejectedCount, publishedCount, reason, CancellationToken.None);
-            logger.LogWarning("{Source} batch for domain {DomainName} failed: {Reason}", upload.Source, upload.DomainName, reason);
-            throw;
-        }
-        await batches.FinishAsync(batchId, status, acceptedCount, rejectedCount, publishedCount, null, CancellationToken.None);
         logger.LogInformation(
-            "{Source} batch for domain {DomainName} {BatchStatus}: {AcceptedCount} rows accepted, {PublishedCount} published, {RejectedCount} rejected in {ElapsedMs} ms",
-            upload.Source, upload.DomainName, status, acceptedCount, publishedCount, rejectedCount, elapsed.ElapsedMilliseconds);
-        return (new BatchOutcome(batchId, status, acceptedCount, rejectedCount, rejected, rejectedCount > rejected.Count)
+            "{Source} batch for domain {DomainName} accepted ({BatchStatus}): {AcceptedCount} rows to publish, {RejectedCount} rejected, validated in {ElapsedMs} ms",
+            upload.Source, upload.DomainName, start.Batch.Status, rows.Accepted, rows.RejectedCount, elapsed.ElapsedMilliseconds);
+        return (new BatchOutcome(start.Batch.Id, start.Batch.Status, rows.Accepted, rows.RejectedCount, rows.Rejected, rows.RejectedCount > rows.Rejected.Count)
         {
             ClientBatchId = start.Batch.ClientBatchId,
-            PublishedCount = publishedCount,
+            PublishedCount = start.Batch.PublishedCount,
         }, null);
+    }
+
+    /// <summary>A row checked as <c>POST /start</c> checks a body: the valid request, or why not. The publisher validates the same way.</summary>
+    public static (ValidRequest? Valid, IReadOnlyDictionary<string, string[]>? Errors) Validate(CsvRow row, string domainName)
+    {
+        if (row.Malformed is not null) return (null, new Dictionary<string, string[]> { ["row"] = [row.Malformed] });
+        return OutboundRequestValidator.TryValidate(row.Request with { DomainName = domainName }, out var valid, out var errors)
+            ? (valid, null)
+            : (null, errors);
+    }
+
+    /// <summary>The message a valid row of a batch becomes: its RequestId derived from the batch and line, so republishing is harmless.</summary>
+    public static OutboundRequested ToMessage(ValidRequest valid, Guid batchId, int lineNumber) =>
+        StartEndpoints.ToOutboundRequested(valid, NameBasedGuid.ForLine(batchId, lineNumber), RequestSources.Csv, batchId, lineNumber);
+
+    private sealed class RowTally(int maxReported)
+    {
+        public int Accepted { get; private set; }
+        public int RejectedCount { get; private set; }
+        public List<RejectedRow> Rejected { get; } = [];
+
+        public void Add((ValidRequest? Valid, IReadOnlyDictionary<string, string[]>? Errors) result, int lineNumber)
+        {
+            if (result.Valid is not null) { Accepted++; return; }
+            RejectedCount++;
+            if (Rejected.Count < maxReported) Rejected.Add(new RejectedRow(lineNumber, result.Errors!));
+        }
     }
 
     private static BatchRefusal ContentDiffers(BatchRow first) => new(409, "batch_content_differs",
@@ -139,6 +132,4 @@ public sealed class BatchProcessor(
 
     public static BatchRefusal TooLarge(long maxBytes) =>
         new(413, "file_too_large", $"The file is larger than {maxBytes} bytes (Batches:MaxFileBytes); split it into smaller batches.");
-
-    private sealed class BrokerUnavailableException() : Exception("The broker did not confirm a row of the batch.");
 }

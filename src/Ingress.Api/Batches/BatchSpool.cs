@@ -1,18 +1,34 @@
 namespace Aventora.Ingress.Api.Batches;
 
 /// <summary>
-/// A batch file copied to a temporary file (deleted on close) as it arrives, never held in memory, so it can be read twice:
-/// once to check it whole, once to publish it.
+/// A batch file copied into <see cref="BatchOptions.SpoolFolder"/> as it arrives, never held in memory. It is read to check and
+/// validate it, then either kept (<see cref="KeepAsync"/>: the batch's publisher reads it in the background, and a restarted
+/// Ingress resumes from it) or deleted when disposed (a refused file, a retry of a batch already going out).
+/// While written it is named <c>*.part</c>; a kept file is <c>*.csv</c>, synced to disk before the upload is answered.
 /// </summary>
-public static class BatchSpool
+public sealed class SpooledFile : IAsyncDisposable
 {
-    /// <summary>The spooled copy positioned at 0, or null when the source is longer than <paramref name="maxBytes"/>.</summary>
-    public static async Task<FileStream?> CopyAsync(Stream source, long maxBytes, string? folder, CancellationToken cancellationToken)
+    private readonly string _partPath;
+    private bool _kept;
+
+    private SpooledFile(string partPath, FileStream stream)
     {
-        folder = string.IsNullOrWhiteSpace(folder) ? Path.Combine(Path.GetTempPath(), "aventora-batches") : folder;
-        Directory.CreateDirectory(folder);
-        var spool = new FileStream(Path.Combine(folder, $"{Guid.NewGuid():N}.csv"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
-            64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        _partPath = partPath;
+        Stream = stream;
+    }
+
+    /// <summary>The spooled bytes, readable and seekable; closed by <see cref="KeepAsync"/> or <see cref="DisposeAsync"/>.</summary>
+    public FileStream Stream { get; }
+
+    /// <summary>Where a kept file lives.</summary>
+    public string Path => System.IO.Path.ChangeExtension(_partPath, ".csv");
+
+    /// <summary>The spooled copy positioned at 0, or null when the source is longer than <paramref name="maxBytes"/>.</summary>
+    public static async Task<SpooledFile?> CopyAsync(Stream source, long maxBytes, string folder, CancellationToken cancellationToken)
+    {
+        var partPath = System.IO.Path.Combine(folder, $"{Guid.NewGuid():N}.part");
+        var stream = new FileStream(partPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+        var spool = new SpooledFile(partPath, stream);
         try
         {
             var buffer = new byte[64 * 1024];
@@ -22,10 +38,10 @@ public static class BatchSpool
             {
                 total += read;
                 if (total > maxBytes) { await spool.DisposeAsync(); return null; }
-                await spool.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }
-            await spool.FlushAsync(cancellationToken);
-            spool.Position = 0;
+            await stream.FlushAsync(cancellationToken);
+            stream.Position = 0;
             return spool;
         }
         catch
@@ -33,5 +49,25 @@ public static class BatchSpool
             await spool.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Keeps the file for the publisher: synced to disk (a 202 survives a power cut), closed, renamed to <see cref="Path"/>.</summary>
+    public async Task KeepAsync()
+    {
+        Stream.Flush(flushToDisk: true);
+        await Stream.DisposeAsync();
+        File.Move(_partPath, Path);
+        _kept = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Stream.DisposeAsync();
+        if (!_kept) TryDelete(_partPath);
+    }
+
+    public static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

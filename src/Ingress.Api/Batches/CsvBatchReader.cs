@@ -22,15 +22,21 @@ public static class CsvBatchReader
     public static readonly IReadOnlyList<string> RequiredColumns = ["phone_number", "instruction", "call_type"];
     public static readonly IReadOnlyList<string> Columns = ["phone_number", "name", "email", "instruction", "call_type", "channel"];
 
-    /// <summary>The first pass: is this a CSV file Aventora can take? Reads it through once, holding one row at a time.</summary>
-    public static async Task<BatchRefusal?> CheckAsync(Stream file, CancellationToken cancellationToken)
+    /// <summary>Is this a CSV file Aventora can take? Reads it through once, holding one row at a time.</summary>
+    public static Task<BatchRefusal?> CheckAsync(Stream file, CancellationToken cancellationToken) => CheckAsync(file, null, null, cancellationToken);
+
+    /// <summary>
+    /// Is this a CSV file Aventora can take? Reads it through once, holding one row at a time, and hands each row to
+    /// <paramref name="onRow"/> (to validate it in the same pass); a refusal can come after some rows were handed over.
+    /// </summary>
+    public static async Task<BatchRefusal?> CheckAsync(Stream file, string? defaultChannel, Action<CsvRow>? onRow, CancellationToken cancellationToken)
     {
         var start = file.Position;
         if (await CheckTextAsync(file, cancellationToken) is { } notText) return notText;
         file.Position = start;
         try
         {
-            await foreach (var _ in ReadAsync(file, null, cancellationToken)) { }
+            await foreach (var row in ReadAsync(file, defaultChannel, cancellationToken)) onRow?.Invoke(row);
             return null;
         }
         catch (BatchFileException e) { return e.Refusal; }

@@ -12,7 +12,9 @@ namespace Aventora.Ingress.Api.Batches;
 /// <c>name.csv</c> when done (only <c>*.csv</c> is looked at). Afterwards the file is moved to <c>{domain}/processed/</c>, or to
 /// <c>{domain}/failed/</c> when refused, with <c>name.csv.result.json</c> beside it. The batch id is derived from the domain,
 /// file name, size and time, so a file taken twice (a crash before the move, or two Ingress copies watching one folder)
-/// republishes the same request ids, which the dispatcher ignores. A broker outage leaves the file in place for the next look.
+/// finds the same batch again, whose rows go out once. Like an upload, the file is copied into the spool folder and its rows are
+/// published in the background: <c>name.csv.result.json</c> holds the counts and rejected rows, and the batch's progress is on
+/// <c>GET /batches/{batch_id}</c>.
 /// </summary>
 public sealed partial class DropFolderWatcher(BatchProcessor processor, IOptions<BatchOptions> options, ILogger<DropFolderWatcher> logger)
     : BackgroundService
@@ -66,18 +68,18 @@ public sealed partial class DropFolderWatcher(BatchProcessor processor, IOptions
         BatchRefusal? refusal;
         try
         {
+            // Copied into the spool folder, like an upload: the dropped file is moved aside at once, the copy is published.
             await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            (outcome, refusal) = await processor.ProcessAsync(
-                new BatchUpload(batchId, domain, string.IsNullOrWhiteSpace(options.Value.DropDefaultChannel) ? null : options.Value.DropDefaultChannel, "drop", file.Name), stream, ct);
+            await using var spooled = await SpooledFile.CopyAsync(stream, options.Value.MaxFileBytes, options.Value.SpoolFolder!, ct);
+            (outcome, refusal) = spooled is null
+                ? (null, BatchProcessor.TooLarge(options.Value.MaxFileBytes))
+                : await processor.AcceptAsync(
+                    new BatchUpload(batchId, domain, string.IsNullOrWhiteSpace(options.Value.DropDefaultChannel) ? null : options.Value.DropDefaultChannel, "drop", file.Name),
+                    spooled, ct);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return; // another Ingress copy took it first
-        }
-        if (outcome?.Status == BatchStatus.Interrupted)
-        {
-            logger.LogWarning("Dropped file {FileName} for {DomainName} stays in place: the broker is unavailable", file.Name, domain);
-            return;
         }
 
         var target = Path.Combine(file.DirectoryName!, refusal is null ? ProcessedFolder : FailedFolder);

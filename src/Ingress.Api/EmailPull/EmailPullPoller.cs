@@ -177,10 +177,10 @@ public sealed class EmailPullPoller(
                 await using var file = await DecodeAsync(csvs[k], ct);
                 if (file is null) { reasons.Add($"{name}: {BatchProcessor.TooLarge(batchOptions.Value.MaxFileBytes).Message}"); continue; }
                 var upload = new BatchUpload(NameBasedGuid.Create(claim, $"attachment:{k}"), config.DomainName, config.DefaultChannel, "email", name);
-                var (outcome, refusal) = await batches.ProcessAsync(upload, file, ct);
+                // Accepted once spooled and validated, like an upload: the batch's rows go out in the background, so the mail is handled.
+                var (outcome, refusal) = await batches.AcceptAsync(upload, file, ct);
                 if (refusal is not null) { reasons.Add($"{name}: {refusal.Message}"); continue; }
-                if (outcome!.Status == BatchStatus.Interrupted) return (0, null, true);
-                accepted += outcome.AcceptedCount;
+                accepted += outcome!.AcceptedCount;
                 rejected += outcome.RejectedCount;
                 if (outcome.RejectedCount > 0)
                     reasons.Add($"{name}: {outcome.RejectedCount} row(s) rejected, first at line(s) {string.Join(", ", outcome.RejectedRows.Take(5).Select(r => r.LineNumber))}; see GET /batches/{upload.BatchId}");
@@ -204,7 +204,7 @@ public sealed class EmailPullPoller(
         part.ContentType.IsMimeType("text", "csv") || part.ContentType.IsMimeType("application", "csv")
         || (part.FileName?.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ?? false);
 
-    private async Task<FileStream?> DecodeAsync(MimePart part, CancellationToken ct)
+    private async Task<SpooledFile?> DecodeAsync(MimePart part, CancellationToken ct)
     {
         // Decoded into memory-bounded pieces on disk: the spool takes it from a pipe fed by the decoder.
         var pipe = new System.IO.Pipelines.Pipe();
@@ -213,7 +213,7 @@ public sealed class EmailPullPoller(
             try { await part.Content.DecodeToAsync(pipe.Writer.AsStream(), ct); }
             finally { await pipe.Writer.CompleteAsync(); }
         }, ct);
-        var file = await BatchSpool.CopyAsync(pipe.Reader.AsStream(), batchOptions.Value.MaxFileBytes, batchOptions.Value.SpoolFolder, ct);
+        var file = await SpooledFile.CopyAsync(pipe.Reader.AsStream(), batchOptions.Value.MaxFileBytes, batchOptions.Value.SpoolFolder!, ct);
         await pipe.Reader.CompleteAsync();
         try { await writing; } catch (InvalidOperationException) when (file is null) { /* reader gave up: too large */ }
         return file;

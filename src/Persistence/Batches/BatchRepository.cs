@@ -18,6 +18,14 @@ public sealed record BatchRow
     public int PublishedCount { get; init; }
     public string? FailureReason { get; init; }
     public byte[]? ContentHash { get; init; }
+    /// <summary>The spooled file the background publisher reads; null once published or failed.</summary>
+    public string? SpoolPath { get; init; }
+    /// <summary>Every good row up to this line is confirmed by the broker; publishing resumes after it.</summary>
+    public int PublishedThroughLine { get; init; }
+    /// <summary>Why a publishing batch is not moving (the broker is away); null while rows go out.</summary>
+    public string? WaitingReason { get; init; }
+    public Guid? LeaseOwner { get; init; }
+    public DateTimeOffset? LeaseUntil { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -30,20 +38,34 @@ public static class BatchStatus
     public const string Failed = "failed";
 }
 
-/// <summary>A batch to start: its proposed uuid, the caller's id for it, and a hash of what was uploaded.</summary>
+/// <summary>
+/// A batch to start: its proposed uuid, the caller's id for it, a hash of what was uploaded, the validated counts, and the
+/// spooled file the publisher will read, leased to the Ingress copy that took the upload so that it publishes it first.
+/// </summary>
 public sealed record NewBatch(
-    Guid Id, string ClientBatchId, string DomainName, string Source, string? FileName, string? DefaultChannel, byte[] ContentHash);
+    Guid Id, string ClientBatchId, string DomainName, string Source, string? FileName, string? DefaultChannel, byte[] ContentHash)
+{
+    public required string SpoolPath { get; init; }
+    public required int AcceptedCount { get; init; }
+    public required int RejectedCount { get; init; }
+    public required Guid LeaseOwner { get; init; }
+    public required TimeSpan LeaseFor { get; init; }
+}
 
-/// <summary>The stored batch, and whether it was first uploaded with other content (then nothing was changed).</summary>
-public sealed record BatchStart(BatchRow Batch, bool ContentDiffers);
+/// <summary>
+/// The stored batch; whether it was first uploaded with other content (then nothing was changed); and whether it took the new
+/// spooled file (a new batch, or a failed one started again) rather than being already publishing or published.
+/// </summary>
+public sealed record BatchStart(BatchRow Batch, bool ContentDiffers, bool TookSpool = false);
 
 /// <summary>The <c>batches</c> table: one row per CSV batch, whichever way it came (API, drop folder, mail).</summary>
 public sealed class BatchRepository(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// Starts the batch, or finds the domain's batch already known by this client id (or, for a client id that is a uuid, by
-    /// that uuid): a retried upload. A found batch with the same content is marked publishing again; one with other content is
-    /// left as it is and reported. Null when the proposed id belongs to another domain's batch.
+    /// that uuid): a retried upload. A found batch that failed, with the same content, starts publishing again from the new
+    /// spooled file; one publishing or published is left as it is; one with other content is left as it is and reported.
+    /// Null when the proposed id belongs to another domain's batch.
     /// </summary>
     public async Task<BatchStart?> StartAsync(NewBatch batch, CancellationToken cancellationToken)
     {
@@ -60,8 +82,10 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
                     ORDER BY client_batch_id = @ClientBatchId DESC
                     LIMIT 1),
                 inserted AS (
-                    INSERT INTO batches (id, client_batch_id, domain_name, source, file_name, default_channel, content_hash)
-                    SELECT @Id, @ClientBatchId, @DomainName, @Source, @FileName, @DefaultChannel, @ContentHash
+                    INSERT INTO batches (id, client_batch_id, domain_name, source, file_name, default_channel, content_hash,
+                                         spool_path, accepted_count, rejected_count, lease_owner, lease_until)
+                    SELECT @Id, @ClientBatchId, @DomainName, @Source, @FileName, @DefaultChannel, @ContentHash,
+                           @SpoolPath, @AcceptedCount, @RejectedCount, @LeaseOwner, now() + @LeaseFor
                     WHERE NOT EXISTS (SELECT 1 FROM existing)
                     ON CONFLICT DO NOTHING
                     RETURNING *)
@@ -69,28 +93,99 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
                 """, new
             {
                 batch.Id, batch.ClientBatchId, batch.DomainName, batch.Source, batch.FileName, batch.DefaultChannel, batch.ContentHash,
-                clientIdAsUuid,
+                batch.SpoolPath, batch.AcceptedCount, batch.RejectedCount, batch.LeaseOwner, batch.LeaseFor, clientIdAsUuid,
             }, cancellationToken: cancellationToken));
         }
         if (row is null) return null;
+        if (row.SpoolPath == batch.SpoolPath) return new BatchStart(row, ContentDiffers: false, TookSpool: true); // inserted just now
+        if (row.ContentHash is not null && !row.ContentHash.AsSpan().SequenceEqual(batch.ContentHash)) return new BatchStart(row, ContentDiffers: true);
 
+        // A batch that failed (or was interrupted before 1.22) starts again from this upload's file, after the rows already confirmed.
         var restarted = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
-            UPDATE batches SET status = 'publishing', content_hash = COALESCE(content_hash, @ContentHash), failure_reason = NULL, updated_at = now()
-            WHERE id = @id AND (content_hash IS NULL OR content_hash = @ContentHash)
+            UPDATE batches SET status = 'publishing', content_hash = COALESCE(content_hash, @ContentHash), failure_reason = NULL,
+                               waiting_reason = NULL, accepted_count = @AcceptedCount, rejected_count = @RejectedCount,
+                               spool_path = @SpoolPath, lease_owner = @LeaseOwner, lease_until = now() + @LeaseFor, updated_at = now()
+            WHERE id = @Id AND status NOT IN ('publishing', 'published') AND (content_hash IS NULL OR content_hash = @ContentHash)
             RETURNING *
-            """, new { row.Id, batch.ContentHash }, cancellationToken: cancellationToken));
-        return restarted is null ? new BatchStart(row, ContentDiffers: true) : new BatchStart(restarted, ContentDiffers: false);
+            """, new { row.Id, batch.ContentHash, batch.AcceptedCount, batch.RejectedCount, batch.SpoolPath, batch.LeaseOwner, batch.LeaseFor },
+            cancellationToken: cancellationToken));
+        if (restarted is not null) return new BatchStart(restarted, ContentDiffers: false, TookSpool: true);
+        // Publishing or published already (maybe by a concurrent retry): the same rows go out once, from the first file.
+        var current = await FindAsync(row.Id, cancellationToken) ?? row;
+        return new BatchStart(current, ContentDiffers: current.ContentHash is not null && !current.ContentHash.AsSpan().SequenceEqual(batch.ContentHash));
     }
 
-    public async Task FinishAsync(
-        Guid id, string status, int acceptedCount, int rejectedCount, int publishedCount, string? failureReason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the next batch to publish for <paramref name="owner"/>: one this copy took the upload of, or one whose lease has
+    /// expired (its copy stopped or died), oldest first, skipping those another copy is taking at this moment.
+    /// </summary>
+    public async Task<BatchRow?> ClaimNextAsync(Guid owner, TimeSpan leaseFor, IReadOnlyCollection<Guid> running, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE batches SET status = @status, accepted_count = @acceptedCount, rejected_count = @rejectedCount,
-                               published_count = @publishedCount, failure_reason = @failureReason, updated_at = now()
-            WHERE id = @id
-            """, new { id, status, acceptedCount, rejectedCount, publishedCount, failureReason }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
+            WITH next AS (
+                SELECT id FROM batches
+                WHERE status = 'publishing' AND NOT (id = ANY(@running))
+                  AND (lease_owner = @owner OR lease_until IS NULL OR lease_until < now())
+                ORDER BY created_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            UPDATE batches b SET lease_owner = @owner, lease_until = now() + @leaseFor
+            FROM next WHERE b.id = next.id
+            RETURNING b.*
+            """, new { owner, leaseFor, running = running.ToArray() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Every good row through <paramref name="throughLine"/> is confirmed; renews the lease. False when the lease is no longer ours.</summary>
+    public async Task<bool> RecordProgressAsync(
+        Guid id, Guid owner, int throughLine, int publishedCount, TimeSpan leaseFor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE batches SET published_through_line = @throughLine, published_count = @publishedCount, waiting_reason = NULL,
+                               lease_until = now() + @leaseFor, updated_at = now()
+            WHERE id = @id AND lease_owner = @owner AND status = 'publishing'
+            """, new { id, owner, throughLine, publishedCount, leaseFor }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Says why the batch is not moving and keeps the lease. False when the lease is no longer ours.</summary>
+    public async Task<bool> RecordWaitingAsync(Guid id, Guid owner, string reason, TimeSpan leaseFor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE batches SET waiting_reason = @reason, lease_until = now() + @leaseFor, updated_at = now()
+            WHERE id = @id AND lease_owner = @owner AND status = 'publishing'
+            """, new { id, owner, reason, leaseFor }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Ends the batch <c>published</c> or <c>failed</c> (with the reason) and lets go of its lease and spooled file.</summary>
+    public async Task<bool> FinishAsync(
+        Guid id, Guid owner, string status, int throughLine, int publishedCount, string? failureReason, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE batches SET status = @status, published_through_line = @throughLine, published_count = @publishedCount,
+                               failure_reason = @failureReason, waiting_reason = NULL, spool_path = NULL,
+                               lease_owner = NULL, lease_until = NULL, updated_at = now()
+            WHERE id = @id AND lease_owner = @owner AND status = 'publishing'
+            """, new { id, owner, status, throughLine, publishedCount, failureReason }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Lets go of the lease (the host is stopping), so that the next Ingress to look resumes the batch at once.</summary>
+    public async Task ReleaseAsync(Guid id, Guid owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE batches SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner",
+            new { id, owner }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The spooled files batches still need: the rest of the spool folder is left over from uploads that never finished.</summary>
+    public async Task<IReadOnlyList<string>> SpoolPathsInUseAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT spool_path FROM batches WHERE spool_path IS NOT NULL", cancellationToken: cancellationToken))).ToList();
     }
 
     public async Task<BatchRow?> FindAsync(Guid id, CancellationToken cancellationToken)

@@ -46,6 +46,8 @@ public sealed class SystemFixture : IAsyncLifetime
     public string DropFolder { get; } = Directory.CreateTempSubdirectory("aventora-drop-").FullName;
     /// <summary>DataProtection:KeysFolder of this run: one key ring the four services (and any extra Ingress host) share.</summary>
     public string KeysFolder { get; } = Directory.CreateTempSubdirectory("aventora-keys-").FullName;
+    /// <summary>Batches:SpoolFolder of this run: where accepted batch files wait for the background publisher.</summary>
+    public string SpoolFolder { get; } = Directory.CreateTempSubdirectory("aventora-spool-").FullName;
 
     public async Task InitializeAsync()
     {
@@ -83,6 +85,7 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Batches:DropFolder"] = DropFolder,
             ["DataProtection:KeysFolder"] = KeysFolder,
             ["Batches:DropPollInterval"] = "00:00:00.200",
+            ["Batches:SpoolFolder"] = SpoolFolder,
             ["Idempotency:SweepInterval"] = "00:00:00.500",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
@@ -174,6 +177,7 @@ public sealed class SystemFixture : IAsyncLifetime
         if (Infrastructure is not null) await Infrastructure.DisposeAsync();
         try { Directory.Delete(DropFolder, recursive: true); } catch (IOException) { }
         try { Directory.Delete(KeysFolder, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(SpoolFolder, recursive: true); } catch (IOException) { }
     }
 }
 
