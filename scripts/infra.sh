@@ -35,8 +35,8 @@ if ! pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $4}' 
   log "starting PostgreSQL $pg_version"
   as_root pg_ctlcluster "$pg_version" main start
 fi
-for _ in $(seq 1 30); do as_root su postgres -c "pg_isready -q" && break; sleep 1; done
-psql_su() { as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qtA -c \"$1\""; }
+for _ in $(seq 1 30); do as_root su postgres -c "cd / && pg_isready -q" && break; sleep 1; done
+psql_su() { as_root su postgres -c "cd / && psql -v ON_ERROR_STOP=1 -qtA -c \"$1\""; }
 # The connection budget (README): every process's pool (Postgres:MaxPoolSize, 20 by default) must fit under max_connections with
 # headroom. PostgreSQL's default of 100 is too small for the system plus a test run or a benchmark with two instances of every worker.
 PG_MAX_CONNECTIONS="${AVENTORA_PG_MAX_CONNECTIONS:-400}"
@@ -44,7 +44,7 @@ if [ "$(psql_su "SHOW max_connections")" -lt "$PG_MAX_CONNECTIONS" ]; then
   log "raising PostgreSQL max_connections to $PG_MAX_CONNECTIONS (restart)"
   psql_su "ALTER SYSTEM SET max_connections = $PG_MAX_CONNECTIONS"
   as_root pg_ctlcluster "$pg_version" main restart
-  for _ in $(seq 1 30); do as_root su postgres -c "pg_isready -q" && break; sleep 1; done
+  for _ in $(seq 1 30); do as_root su postgres -c "cd / && pg_isready -q" && break; sleep 1; done
 fi
 if [ "$(psql_su "SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'")" != "1" ]; then
   log "creating PostgreSQL role $PG_USER"
