@@ -22,7 +22,7 @@ public sealed class BackgroundPublishingTests(SystemFixture system)
         return await system.CreateDomainAsync(Api.NewDomainName("bgpub"), new Dictionary<string, string>
         {
             ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token,
-            ["twilio_sms_number"] = "+14155550701", ["twilio_phone_number"] = "+14155550702", ["twilio_whatsapp_number"] = "+14155550703",
+            ["twilio_sms_number"] = SystemFixture.UniqueNumber(), ["twilio_phone_number"] = SystemFixture.UniqueNumber(), ["twilio_whatsapp_number"] = SystemFixture.UniqueNumber(),
         });
     }
 
