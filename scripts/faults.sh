@@ -75,10 +75,10 @@ restart_postgres() { as_root pg_ctlcluster "$pg_version" "$PG_CLUSTER" restart; 
 
 # --- processes -------------------------------------------------------------------------------------------------------
 declare -A pid_of port_of project_of
-broker_stopped=0
 cleanup() {
   local code=$?
-  [ "$broker_stopped" = 1 ] && { as_root rabbitmqctl -q start_app >/dev/null 2>&1 || true; }
+  # Interrupted during the broker outage: give the machine its broker back.
+  [ -f "${broker_marker:-/nonexistent}" ] && { as_root rabbitmqctl -q start_app >/dev/null 2>&1 || true; }
   [ -n "${driver_pid:-}" ] && kill "$driver_pid" 2>/dev/null || true
   for name in "${!pid_of[@]}"; do kill "${pid_of[$name]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -153,27 +153,42 @@ FAULTS_BILLING_SETTINGS="src/Dispatcher.Worker/appsettings.json" \
   dotnet tests/Aventora.Faults/bin/Release/net10.0/Aventora.Faults.dll &
 driver_pid=$!
 
-# --- the faults, spread over the submit window ------------------------------------------------------------------------
+# --- the faults -----------------------------------------------------------------------------------------------------
+# The broker outage falls in the middle of the submit window, so Ingress answers 503 to requests being sent and the workers
+# lose their connections mid-flow. The kills and the PostgreSQL restart fall by progress (creations at the emulator as a
+# share of N), so each meets work in flight however slowly the machine runs; a stalled run falls back to the clock.
 for _ in $(seq 1 120); do [ -f "$submitting" ] && break; kill -0 "$driver_pid" 2>/dev/null || break; sleep 1; done
 [ -f "$submitting" ] || { log "the driver did not start sending"; wait "$driver_pid" || true; exit 2; }
 t0=$(date +%s)
-at() { # percent of the submit window
-  local due=$(( t0 + SUBMIT_SECONDS * $1 / 100 ))
-  while [ "$(date +%s)" -lt "$due" ]; do sleep 0.5; done
+broker_marker="$LOGS/broker-stopped"
+(
+  while [ "$(date +%s)" -lt $(( t0 + SUBMIT_SECONDS / 2 )) ]; do sleep 0.5; done
+  log "stopping RabbitMQ for $BROKER_DOWN s (rabbitmqctl stop_app)"
+  touch "$broker_marker"; as_root rabbitmqctl -q stop_app >/dev/null
+  sleep "$BROKER_DOWN"
+  as_root rabbitmqctl -q start_app >/dev/null; rm -f "$broker_marker"
+  as_root rabbitmqctl -q await_startup --timeout 120 >/dev/null || true
+  log "RabbitMQ is back"
+) &
+broker_job=$!
+created() {
+  curl -fs "http://localhost:$((PORT + 4))/_emulator/stats?duplicates=0" 2>/dev/null \
+    | grep -oE '"created": ?[0-9]+' | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}'
+}
+at() { # percent of N created, or the clock's fallback
+  local want=$(( N * $1 / 100 )) deadline=$(( t0 + 2 * SUBMIT_SECONDS * $1 / 100 + 60 ))
+  while [ "$(created)" -lt "$want" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
+  log "at $(created) of $N created:"
 }
 at 10; kill_and_restart dispatcher-1
 at 20; kill_and_restart messaging-1
 at 30; kill_and_restart voice-1
-at 40; log "restarting PostgreSQL ($pg_version/$PG_CLUSTER)"; restart_postgres; log "PostgreSQL is back"
-at 55; kill_and_restart dispatcher-2
-at 65; kill_and_restart messaging-2
-at 75; kill_and_restart voice-2
-at 85; log "stopping RabbitMQ for $BROKER_DOWN s (rabbitmqctl stop_app)"
-broker_stopped=1; as_root rabbitmqctl -q stop_app >/dev/null
-sleep "$BROKER_DOWN"
-as_root rabbitmqctl -q start_app >/dev/null; broker_stopped=0
-as_root rabbitmqctl -q await_startup --timeout 120 >/dev/null || true
-log "RabbitMQ is back; every fault injected"
+at 45; log "restarting PostgreSQL ($pg_version/$PG_CLUSTER)"; restart_postgres; log "PostgreSQL is back"
+at 60; kill_and_restart dispatcher-2
+at 70; kill_and_restart messaging-2
+at 80; kill_and_restart voice-2
+wait "$broker_job" || true
+log "every fault injected"
 touch "$chaos_done"
 
 set +e
