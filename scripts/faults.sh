@@ -17,8 +17,11 @@
 # stop_app/start_app takes it away from everyone for FAULTS_BROKER_DOWN_SECONDS (default 8). Needs root (or sudo) for
 # pg_ctlcluster and rabbitmqctl, and scripts/infra.sh first.
 #
-# Knobs: FAULTS_N (5000), FAULTS_SUBMIT_SECONDS (requests are paced over this window and the faults fall inside it;
-# default N/25, at least 30), FAULTS_MIX (sms:40,wmsg:20,phone:25,wvoice:15), FAULTS_CONCURRENCY (16),
+# When: the RabbitMQ outage falls in the middle of the submit window (Ingress answers 503 to requests being sent; the driver
+# retries them with the same body and Idempotency-Key); the kills and the PostgreSQL restart fall at 10%, 20%, ... 80% of N
+# created at the emulator, so each meets work in flight however slow the machine is.
+#
+# Knobs: FAULTS_N (5000), FAULTS_SUBMIT_SECONDS (requests are paced evenly over this window; default N/25, at least 30), FAULTS_MIX (sms:40,wmsg:20,phone:25,wvoice:15), FAULTS_CONCURRENCY (16),
 # FAULTS_TIMEOUT_EVERY / FAULTS_DROP_EVERY / FAULTS_500_EVERY (40 each: every 40th create of each resource per rule),
 # FAULTS_TIMEOUT_HOLD_MS (5000), FAULTS_TWILIO_TIMEOUT (00:00:02, the workers' Twilio timeout), FAULTS_BROKER_DOWN_SECONDS
 # (8), FAULTS_MAX_WAIT_SECONDS (900), FAULTS_STALL_SECONDS (120), FAULTS_EMULATOR_STEP_MS (20), FAULTS_PG_POOL (20).

@@ -14,9 +14,9 @@ public sealed record Submission(PlannedRequest Request, Guid? RequestId, int Att
 /// <summary>
 /// Sends every planned request through <c>POST /start</c>, paced evenly over the submit window so the faults meet requests in
 /// flight. A 503 (broker away) or another 5xx is retried with the SAME body and Idempotency-Key: a 503 published nothing, so a
-/// retry cannot make a second request, and where Ingress keeps idempotency keys the answer replays. An answer lost on the way
-/// (connection refused while Ingress is down is not part of this suite; a timeout is) is counted: its retry could have made a
-/// second request where keys are not kept, which the emulator's per-person counts would show.
+/// retry cannot make a second request, and where Ingress keeps idempotency keys the answer replays. An answer that never came
+/// (a connection error or the client's 30 s timeout) is retried too and counted: without idempotency keys such a retry could
+/// make a second request, which the per-person count of creations would show.
 /// </summary>
 public sealed class Submitter(HttpClient ingress, string apiKey, string domainName, TimeSpan submitOver, int concurrency, TimeSpan giveUpAfter)
 {
