@@ -126,11 +126,27 @@ ready() { # port
   for _ in $(seq 1 120); do curl -fs "http://localhost:$1/health/ready" >/dev/null && return 0; sleep 1; done
   log "the service on port $1 did not become ready; the logs:"; tail -n 30 "$LOGS"/*.log >&2; exit 2
 }
+# The suite stands in for a supervisor (systemd, a container's restart policy): an instance that exits on its own, such as one
+# starting while PostgreSQL restarts, is started again and the fact is logged, as an operator would see it.
+declare -A killing
+supervise() {
+  local name
+  for name in "${!pid_of[@]}"; do
+    [ -n "${killing[$name]:-}" ] && continue
+    if ! kill -0 "${pid_of[$name]}" 2>/dev/null; then
+      log "$name (pid ${pid_of[$name]}) exited on its own (see $LOGS/$name.log); starting it again"
+      echo "---- exited on its own at $(date -u +%H:%M:%S), restarted ----" >>"$LOGS/$name.log"
+      start "$name" "${project_of[$name]}" "${port_of[$name]}"
+    fi
+  done
+}
 kill_and_restart() { # name
   local name=$1
   log "kill -9 $name (pid ${pid_of[$name]}), then start it again"
+  killing[$name]=1
   kill -9 "${pid_of[$name]}" 2>/dev/null || true
   wait "${pid_of[$name]}" 2>/dev/null || true
+  unset 'killing[$name]'
   echo "---- killed with kill -9 at $(date -u +%H:%M:%S), restarted ----" >>"$LOGS/$name.log"
   start "$name" "${project_of[$name]}" "${port_of[$name]}"
 }
@@ -180,7 +196,7 @@ created() {
 }
 at() { # percent of N created, or the clock's fallback
   local want=$(( N * $1 / 100 )) deadline=$(( t0 + 2 * SUBMIT_SECONDS * $1 / 100 + 60 ))
-  while [ "$(created)" -lt "$want" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
+  while [ "$(created)" -lt "$want" ] && [ "$(date +%s)" -lt "$deadline" ]; do supervise; sleep 1; done
   log "at $(created) of $N created:"
 }
 at 10; kill_and_restart dispatcher-1
@@ -194,6 +210,7 @@ wait "$broker_job" || true
 log "every fault injected"
 touch "$chaos_done"
 
+while kill -0 "$driver_pid" 2>/dev/null; do supervise; sleep 2; done
 set +e
 wait "$driver_pid"
 code=$?
