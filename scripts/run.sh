@@ -12,6 +12,8 @@ export TWILIO_AUTH_TOKEN="${TWILIO_AUTH_TOKEN:-local-emulator-token}"
 export TWILIO_SMS_NUMBER="${TWILIO_SMS_NUMBER:-+14155550100}"
 export TWILIO_PHONE_NUMBER="${TWILIO_PHONE_NUMBER:-+14155550101}"
 export TWILIO_WHATSAPP_NUMBER="${TWILIO_WHATSAPP_NUMBER:-+14155550102}"
+# One key ring for every service: what Ingress encrypts (auth tokens, mailbox passwords) the workers must decrypt. Back it up.
+export DataProtection__KeysFolder="${DataProtection__KeysFolder:-$PWD/.run/keys}"
 export Admin__ApiKey="${Admin__ApiKey:-local-admin-key-change-me}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

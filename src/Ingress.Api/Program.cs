@@ -6,6 +6,8 @@ using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Billing;
 using Aventora.Ingress.Api.Batches;
 using Aventora.Ingress.Api.EmailPull;
+using Aventora.Ingress.Api.Idempotency;
+using Aventora.Ingress.Api.Problems;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.Voice;
@@ -21,6 +23,8 @@ builder.AddServiceDefaults("Ingress.Api", bus =>
 });
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<BadInputExceptionHandler>(); // bad JSON, wrong types, oversized bodies: problem details, never 500
+builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.AddApiKeyAuthentication(builder.Configuration);
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
@@ -31,11 +35,15 @@ builder.Services.AddVoiceTwiml(builder.Configuration);
 builder.Services.AddCreditLedger();
 builder.Services.AddBatches(builder.Configuration);
 builder.Services.AddEmailPull(builder.Configuration);
+builder.Services.AddIdempotencyKeys(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
+app.UseProblemDetailsForEmptyAnswers();
+app.UseRequestLimits();           // body size, and form posts only on Twilio's webhooks
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseIdempotencyKeys();         // Idempotency-Key on POST /start, POST /batches and credit grants
 app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
 app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}

@@ -15,8 +15,19 @@ public static class TwilioDeliveryErrors
         ["30007"] = "carrier filtered the message as spam or against its rules",
         ["30008"] = "unknown delivery error reported by the carrier",
         ["63016"] = "free-form WhatsApp message outside the 24-hour window: send a content template",
+        ["11200"] = "Twilio could not fetch the call's TwiML from Ingress.Api (HTTP retrieval failure); the call was not billed",
+        ["12100"] = "Twilio could not parse the call's TwiML (document parse failure); the call was not billed",
         [TwilioFailure.Unsubscribed.ToString()] = "the recipient has unsubscribed (replied STOP) from this sender's messages",
     };
+
+    /// <summary>
+    /// Is <paramref name="twilioCode"/> an application error of the call's TwiML (11xxx fetching it, 12xxx reading it)? Twilio
+    /// then speaks "an application error has occurred" and hangs up: the call reports completed, but nothing the caller wanted
+    /// was said, so it is neither connected nor billed.
+    /// </summary>
+    public static bool IsApplicationError(string? twilioCode) =>
+        twilioCode is { Length: 5 } && (twilioCode.StartsWith("11", StringComparison.Ordinal) || twilioCode.StartsWith("12", StringComparison.Ordinal))
+        && twilioCode.All(char.IsAsciiDigit);
 
     /// <summary>The recorded error code for Twilio's <paramref name="twilioCode"/>.</summary>
     public static string Code(string twilioCode) => $"twilio_{twilioCode}";

@@ -110,6 +110,23 @@ public sealed class CallTests(RunningEmulator emulator) : IClassFixture<RunningE
     }
 
     [Fact]
+    public async Task TwiML_that_does_not_parse_ends_the_call_with_12100_in_its_final_callback()
+    {
+        _app.ServeTwiml("broken/voice", "<Response><Say>Hello \u0001 there</Say></Response>");
+        var created = await CallResource.CreateAsync(to: new PhoneNumber(Numbers.Person()), from: new PhoneNumber(Numbers.Business),
+            url: new Uri(_app.Url("broken/voice")), statusCallback: new Uri(_app.Url("broken/status")), client: emulator.Twilio());
+
+        var call = await emulator.Admin.WaitForCallEndAsync(created.Sid);
+        Assert.Equal("completed", call.Status);
+        Assert.Equal(12100, call.ErrorCode);
+        Assert.Empty(call.Says);
+        var status = Assert.Single(await _app.WaitForAsync("broken/status", r => r.Count >= 1));
+        Assert.Equal("completed", status.Values["CallStatus"]);
+        Assert.Equal("12100", status.Values["ErrorCode"]);
+        Assert.Equal("Document parse failure", status.Values["ErrorMessage"]);
+    }
+
+    [Fact]
     public async Task Scripted_whatsapp_call_without_permission_fails_with_its_code()
     {
         var person = Numbers.Person();

@@ -80,15 +80,29 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
     public async Task<Guid> GrantAsync(string domainName, int credits, string reason, CancellationToken cancellationToken)
     {
         var entryId = Guid.NewGuid();
+        await GrantOnceAsync(entryId, domainName, credits, reason, cancellationToken);
+        return entryId;
+    }
+
+    /// <summary>
+    /// Adds credits under the given entry id, once: false (and nothing changed) when the ledger already holds that entry,
+    /// as it does for a client's retried grant (the id derives from its Idempotency-Key).
+    /// </summary>
+    public async Task<bool> GrantOnceAsync(Guid entryId, string domainName, int credits, string reason, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await LockAccountAsync(connection, transaction, domainName, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO credit_ledger (entry_id, domain_name, kind, credits, reason, occurred_at) VALUES (@entryId, @domainName, 'grant', @credits, @reason, now());
-            UPDATE credit_accounts SET balance = balance + @credits, updated_at = now() WHERE domain_name = @domainName;
+        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO credit_ledger (entry_id, domain_name, kind, credits, reason, occurred_at) VALUES (@entryId, @domainName, 'grant', @credits, @reason, now())
+            ON CONFLICT (entry_id) DO NOTHING
             """, new { entryId, domainName, credits, reason }, transaction, cancellationToken: cancellationToken));
+        if (inserted == 0) return false;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE credit_accounts SET balance = balance + @credits, updated_at = now() WHERE domain_name = @domainName",
+            new { domainName, credits }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        return entryId;
+        return true;
     }
 
     /// <summary>The balance is the sum of the ledger; the reserved credits are those held for requests on their way.</summary>

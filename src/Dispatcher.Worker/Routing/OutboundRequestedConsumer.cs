@@ -21,6 +21,8 @@ public sealed class OutboundRequestedConsumer(
     {
         var request = context.Message;
         var ct = context.CancellationToken;
+        // The sender number comes from the cached config, so the opt-out check below covers Twilio's rule (STOP blocks a number).
+        var config = await twilioConfigs.GetTwilioConfigAsync(request.DomainName, request.Channel, ct);
         // One round trip records the request (its id makes a redelivery recognisable) and reads where it stands.
         var (status, optedOut) = await callLogs.InsertAndReadAsync(new CallLog
         {
@@ -36,7 +38,7 @@ public sealed class OutboundRequestedConsumer(
             Status = CallLogStatus.Received,
             BatchId = request.BatchId,
             LineNumber = request.LineNumber,
-        }, ct);
+        }, config.Config?.FromNumber, ct);
 
         // Only a request still at "received" is routed; anything further along was routed by an earlier delivery.
         if (status != CallLogStatus.Received)
@@ -48,12 +50,12 @@ public sealed class OutboundRequestedConsumer(
         if (optedOut)
         {
             await callLogs.RecordFailureAsync(request.RequestId, CallLogStatus.OptedOut, CallLogStatus.OptedOut,
-                $"{request.PhoneNumber} has opted out of messages from {request.DomainName ?? "this sender"} (STOP); nothing is sent until they reply START.", ct);
+                $"{request.PhoneNumber} has opted out (STOP) of messages from {request.DomainName ?? "requests without a domain"} or from its sender number " +
+                $"{config.Config?.FromNumber}; nothing is sent until they reply START to that number.", ct);
             logger.LogInformation("Request refused: the number has opted out");
             return;
         }
 
-        var config = await twilioConfigs.GetTwilioConfigAsync(request.DomainName, request.Channel, ct);
         if (config.Config is null)
         {
             logger.LogWarning("Request failed: {FailureCode} {FailureReason}", config.FailureCode, config.FailureReason);

@@ -1,10 +1,11 @@
 using Aventora.Domains.Metadata;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Aventora.Domains.Credentials;
 
 /// <summary><c>get_twilio_config</c> for a request: the domain's metadata (cached) resolved for the channel.</summary>
-public sealed class TwilioConfigProvider(DomainMetadataCache metadata, IConfiguration configuration)
+public sealed class TwilioConfigProvider(DomainMetadataCache metadata, IConfiguration configuration, IOptions<DomainMetadataOptions> options)
 {
     public const string UnknownDomain = "unknown_domain";
 
@@ -17,6 +18,6 @@ public sealed class TwilioConfigProvider(DomainMetadataCache metadata, IConfigur
             if (domain is null)
                 return TwilioConfigResult.Missing(UnknownDomain, $"Domain '{domainName}' is not known to the domain metadata source.");
         }
-        return TwilioConfigResolver.GetTwilioConfig(domain, channel, configuration);
+        return TwilioConfigResolver.GetTwilioConfig(domain, channel, configuration, options.Value.FallbackSenderForDomains);
     }
 }

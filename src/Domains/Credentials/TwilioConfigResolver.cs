@@ -30,7 +30,10 @@ public static class TwilioConfigResolver
         _ => "TWILIO_WHATSAPP_NUMBER",
     };
 
-    public static TwilioConfigResult GetTwilioConfig(DomainMetadata? metadata, string channel, IConfiguration environment)
+    public const string FallbackSenderForDomainsKey = "DomainMetadata:FallbackSenderForDomains";
+
+    /// <param name="fallbackSenderForDomains">False: a domain without its own number does not fall back to the environment's.</param>
+    public static TwilioConfigResult GetTwilioConfig(DomainMetadata? metadata, string channel, IConfiguration environment, bool fallbackSenderForDomains = true)
     {
         var prefix = KeyPrefix(channel);
         var domainLabel = metadata?.DomainName is { } name ? $"domain '{name}'" : "requests without a domain";
@@ -45,7 +48,14 @@ public static class TwilioConfigResolver
                 "(or twilio_account_sid and twilio_auth_token) in the domain's technical_json, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment.");
         }
 
-        var sender = metadata?.Technical($"{prefix}_number") ?? Blank(environment[SenderEnvironmentVariable(channel)]);
+        var sender = metadata?.Technical($"{prefix}_number")
+            ?? (metadata is null || fallbackSenderForDomains ? Blank(environment[SenderEnvironmentVariable(channel)]) : null);
+        if (sender is null && metadata is not null && !fallbackSenderForDomains)
+        {
+            return TwilioConfigResult.Missing(MissingSender,
+                $"No sender number for {domainLabel} on channel '{channel}': set {prefix}_number in the domain's technical_json " +
+                $"(the operator keeps {SenderEnvironmentVariable(channel)} for requests without a domain: {FallbackSenderForDomainsKey} is false).");
+        }
         if (sender is null)
         {
             return TwilioConfigResult.Missing(MissingSender,

@@ -17,6 +17,12 @@ public sealed class DomainMetadataOptions : IValidatableObject
 
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether domains without a number of their own may send from the environment's number (TWILIO_*_NUMBER). Domains that
+    /// share it share its conversations and its STOPs (README, "Shared sender numbers"); false keeps it for requests without a domain.
+    /// </summary>
+    public bool FallbackSenderForDomains { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Source is not ("table" or "chatbot"))

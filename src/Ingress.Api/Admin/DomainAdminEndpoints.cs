@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Aventora.Contracts.Domains;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Publishing;
+using Aventora.Ingress.Api.Requests;
 using Aventora.Persistence.Domains;
 
 namespace Aventora.Ingress.Api.Admin;
@@ -17,6 +18,8 @@ public sealed record ApiKeyBody(string? Label);
 /// </summary>
 public static partial class DomainAdminEndpoints
 {
+    public const int MaxLabelLength = 200;
+
     public static IEndpointRouteBuilder MapDomainAdminEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/domains").RequireAuthorization(ApiKeyAuthentication.AdminOnly);
@@ -31,15 +34,25 @@ public static partial class DomainAdminEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(
+        DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, IConfiguration configuration, CancellationToken ct)
     {
         var name = body.DomainName?.Trim().ToLowerInvariant();
+        if (name is null || !DomainName().IsMatch(name))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["domain_name"] = ["domain_name is required: lower-case letters, digits, '.', '_' and '-' (at most 200)."],
+            }, title: "The domain has invalid fields.");
+        }
         var errors = new List<string>();
-        if (name is null || !DomainName().IsMatch(name)) errors.Add("domain_name is required: lower-case letters, digits, '.', '_' and '-' (at most 200).");
         var technical = TechnicalJson.Merge(new Dictionary<string, string?>(), body.TechnicalJson ?? [], errors);
         if (errors.Count > 0) return Invalid(errors);
-        if (!await domains.TryCreateAsync(name!, JsonSerializer.Serialize(technical), ct))
-            return Results.Problem(statusCode: 409, title: $"Domain '{name}' already exists.");
+        var json = JsonSerializer.Serialize(technical);
+        if (EnvironmentSenderConflict(json, configuration) is { } environmentConflict) return environmentConflict;
+        var (created, conflict) = await domains.TryCreateAsync(name!, json, ct);
+        if (conflict is not null) return NumberTaken(conflict);
+        if (!created) return Results.Problem(statusCode: 409, title: $"Domain '{name}' already exists.");
         if (body.CreditsEnforced is { } enforced) await domains.SetCreditsEnforcedAsync(name!, enforced, ct);
         await Announce(publisher, name!, ct);
         return Results.Created($"/admin/domains/{name}", View((await domains.FindAsync(name!, ct))!));
@@ -51,23 +64,30 @@ public static partial class DomainAdminEndpoints
     private static async Task<IResult> GetAsync(string name, DomainRepository domains, CancellationToken ct) =>
         await domains.FindAsync(name.ToLowerInvariant(), ct) is { } row ? Results.Ok(View(row)) : NotFound(name);
 
-    private static async Task<IResult> UpdateAsync(string name, DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> UpdateAsync(
+        string name, DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, IConfiguration configuration, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (await domains.FindAsync(name, ct) is not { } row) return NotFound(name);
         var errors = new List<string>();
         var technical = TechnicalJson.Merge(Read(row), body.TechnicalJson ?? [], errors);
         if (errors.Count > 0) return Invalid(errors);
-        await domains.UpdateAsync(name, JsonSerializer.Serialize(technical), ct);
+        var json = JsonSerializer.Serialize(technical);
+        if (EnvironmentSenderConflict(json, configuration) is { } environmentConflict) return environmentConflict;
+        var (updated, conflict) = await domains.UpdateAsync(name, json, ct);
+        if (conflict is not null) return NumberTaken(conflict);
+        if (!updated) return NotFound(name);
         if (body.CreditsEnforced is { } enforced) await domains.SetCreditsEnforcedAsync(name, enforced, ct);
         await Announce(publisher, name, ct);
         return Results.Ok(View((await domains.FindAsync(name, ct))!));
     }
 
-    private static async Task<IResult> DeleteAsync(string name, DomainRepository domains, ConfirmedPublisher publisher, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(
+        string name, DomainRepository domains, ConfirmedPublisher publisher, ApiKeyCache keys, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (!await domains.DeleteAsync(name, ct)) return NotFound(name);
+        keys.Forget();
         await Announce(publisher, name, ct);
         return Results.NoContent();
     }
@@ -76,19 +96,27 @@ public static partial class DomainAdminEndpoints
     {
         name = name.ToLowerInvariant();
         if (await domains.FindAsync(name, ct) is null) return NotFound(name);
+        var label = body?.Label?.Trim();
+        var problem = label is { Length: > MaxLabelLength } ? $"label is longer than {MaxLabelLength} characters."
+            : TextRules.FindForbidden(label, allowLineBreaks: false) is { } where ? TextRules.Refusal("label", where, allowLineBreaks: false) : null;
+        if (problem is not null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["label"] = [problem] }, title: "The API key has invalid fields.");
         var key = ApiKeys.NewKey();
         var id = Guid.NewGuid();
-        await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), body?.Label, ct);
+        await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), label, ct);
         // The only time the key is ever shown.
-        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new { id, domain_name = name, api_key = key, key_prefix = ApiKeys.Prefix(key), label = body?.Label });
+        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new { id, domain_name = name, api_key = key, key_prefix = ApiKeys.Prefix(key), label });
     }
 
     private static async Task<IResult> ListKeysAsync(string name, ApiKeyRepository keys, CancellationToken ct) =>
         Results.Ok(await keys.ListAsync(name.ToLowerInvariant(), ct));
 
-    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, CancellationToken ct) =>
-        await keys.RevokeAsync(name.ToLowerInvariant(), id, ct) ? Results.NoContent()
-            : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, ApiKeyCache cache, CancellationToken ct)
+    {
+        var revoked = await keys.RevokeAsync(name.ToLowerInvariant(), id, ct);
+        cache.Forget();
+        return revoked ? Results.NoContent() : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
+    }
 
     private static Task Announce(ConfirmedPublisher publisher, string name, CancellationToken ct) =>
         // If the broker is away the change still stands; cached copies then expire on their own within DomainMetadata:CacheFor.
@@ -104,6 +132,33 @@ public static partial class DomainAdminEndpoints
         created_at = row.CreatedAt,
         updated_at = row.UpdatedAt,
     };
+
+    /// <summary>A sender number belongs to one domain: replies and STOPs to it can then only be about that domain.</summary>
+    private static IResult NumberTaken(NumberConflict conflict) => Results.ValidationProblem(
+        new Dictionary<string, string[]>
+        {
+            ["technical_json"] = [$"{conflict.Number} is already {conflict.Key} of domain '{conflict.DomainName}'; a sender number belongs to one domain. Give this domain a number of its own, or remove it there first."],
+        },
+        statusCode: 409, title: $"Sender number {conflict.Number} already belongs to domain '{conflict.DomainName}'.");
+
+    /// <summary>The environment's numbers are the shared fallback of domains without their own; no domain may claim one as its own.</summary>
+    private static IResult? EnvironmentSenderConflict(string technicalJson, IConfiguration configuration)
+    {
+        var numbers = DomainRepository.SenderNumbers(technicalJson);
+        foreach (var variable in new[] { "TWILIO_SMS_NUMBER", "TWILIO_PHONE_NUMBER", "TWILIO_WHATSAPP_NUMBER" })
+        {
+            if (configuration[variable] is not { Length: > 0 } environment) continue;
+            var number = Aventora.Domains.Credentials.TwilioAddress.StripWhatsApp(environment);
+            if (!numbers.Contains(number)) continue;
+            return Results.ValidationProblem(
+                new Dictionary<string, string[]>
+                {
+                    ["technical_json"] = [$"{number} is the environment's fallback sender ({variable}), shared by every domain without a number of its own; give this domain a number of its own."],
+                },
+                statusCode: 409, title: $"Sender number {number} is the environment's fallback sender.");
+        }
+        return null;
+    }
 
     private static IResult NotFound(string name) => Results.Problem(statusCode: 404, title: $"Domain '{name}' does not exist.");
 

@@ -10,7 +10,7 @@ public static partial class TechnicalJson
     public const string Masked = "********";
 
     /// <summary>Keys whose values are secrets: written, never read back.</summary>
-    public static bool IsSecret(string key) => key.EndsWith("_auth_token", StringComparison.Ordinal) || key.EndsWith("_password", StringComparison.Ordinal) || key.EndsWith("_api_key", StringComparison.Ordinal);
+    public static bool IsSecret(string key) => Persistence.Secrets.SecretKeys.IsSecret(key);
 
     /// <summary>
     /// Merges <paramref name="changes"/> into <paramref name="current"/>: a key with a value sets it, a key with null removes it,
@@ -24,6 +24,11 @@ public static partial class TechnicalJson
             if (node is null) { merged.Remove(key); continue; }
             if (node.GetValueKind() != JsonValueKind.String) { errors.Add($"technical_json.{key} must be a string."); continue; }
             var value = node.GetValue<string>().Trim();
+            if ((Requests.TextRules.FindForbidden(key, allowLineBreaks: false) ?? Requests.TextRules.FindForbidden(value, allowLineBreaks: true)) is { } where)
+            {
+                errors.Add($"technical_json.{key} holds a control character ({where}); remove it.");
+                continue;
+            }
             if (IsSecret(key) && value == Masked) continue;
             if (key.EndsWith("_account_sid", StringComparison.Ordinal) && !AccountSid().IsMatch(value))
                 errors.Add($"technical_json.{key} must be a Twilio account SID (AC and 32 hex digits).");

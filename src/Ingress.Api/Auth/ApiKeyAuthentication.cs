@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -17,6 +18,10 @@ public sealed class AdminOptions
     [Required(ErrorMessage = "Admin:ApiKey is required: the key that admin endpoints ask for.")]
     [MinLength(16, ErrorMessage = "Admin:ApiKey must be at least 16 characters long.")]
     public string ApiKey { get; set; } = "";
+
+    /// <summary>How long this process remembers which domain a key belongs to (0 asks the database every time).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Admin:ApiKeyCacheFor must be between 0 and 10 minutes.")]
+    public TimeSpan ApiKeyCacheFor { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Who is calling: the admin, or one domain through one of its keys.</summary>
@@ -37,7 +42,7 @@ public sealed record Caller(bool IsAdmin, string? DomainName)
 /// </summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptions<AdminOptions> admin, ApiKeyRepository apiKeys)
+    IOptions<AdminOptions> admin, ApiKeyCache apiKeys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -58,7 +63,7 @@ public sealed class ApiKeyAuthentication(
         if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(admin.Value.ApiKey)))
             return Success(new Claim(ClaimTypes.Role, AdminRole));
 
-        var domain = await apiKeys.FindDomainOfActiveKeyAsync(ApiKeys.Hash(key), Context.RequestAborted);
+        var domain = await apiKeys.FindDomainAsync(ApiKeys.Hash(key), Context.RequestAborted);
         return domain is null
             ? AuthenticateResult.Fail("The API key is not known or has been revoked.")
             : Success(new Claim(Caller.DomainClaim, domain));
@@ -95,6 +100,8 @@ public static class ApiKeyAuthenticationExtensions
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ApiKeyCache>();
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()

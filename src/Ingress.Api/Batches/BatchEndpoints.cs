@@ -1,8 +1,10 @@
 using Aventora.Contracts;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Idempotency;
 using Aventora.Persistence.Batches;
 using Aventora.Persistence.CallLogs;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -11,23 +13,26 @@ namespace Aventora.Ingress.Api.Batches;
 
 /// <summary>
 /// <c>POST /batches</c>: a CSV file as the body (<c>text/csv</c>) or as the file of a <c>multipart/form-data</c> upload, with
-/// <c>domain_name</c> (admin key only), <c>default_channel</c> and <c>batch_id</c> as query or form fields (or the batch id as
-/// an <c>Idempotency-Key</c> header). <c>GET /batches/{id}</c>: how far the batch has got.
+/// <c>domain_name</c> (admin key only), <c>default_channel</c> and <c>batch_id</c> (the caller's own id, see
+/// <see cref="BatchIdentity"/>) as query or form fields. An <c>Idempotency-Key</c> header names the batch when there is no
+/// <c>batch_id</c>, and is claimed like on <c>POST /start</c> with the file's hash and the fields as the request, once the file is
+/// in: the same key with another file is 422 before the batch is looked at; the same batch with another file (no key, or a new
+/// one) is 409. <c>GET /batches/{id}</c>, by uuid or the caller's id: how far the batch has got.
 /// </summary>
 public static class BatchEndpoints
 {
     private static readonly string[] CsvMediaTypes = ["text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"];
-    private const int MaxIdempotencyKeyLength = 200;
     private const int MaxFieldLength = 1000;
 
     public static IEndpointRouteBuilder MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/batches", UploadAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        app.MapGet("/batches/{id:guid}", GetAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/batches", UploadAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey(IdempotencyHashing.ByEndpoint);
+        app.MapGet("/batches/{id}", GetAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext http, BatchProcessor processor, IOptions<BatchOptions> options, CancellationToken ct)
+    private static async Task<IResult> UploadAsync(
+        HttpContext http, BatchProcessor processor, IOptions<BatchOptions> options, ILogger<BatchProcessor> logger, CancellationToken ct)
     {
         var limit = options.Value.MaxFileBytes;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -89,19 +94,34 @@ public static class BatchEndpoints
                     ["default_channel"] = [$"default_channel '{defaultChannel}' is not valid: use one of {string.Join(", ", Channels.ValidChannels)}."],
                 }, title: "The upload has invalid fields.");
             }
-            if (!TryBatchId(fields.GetValueOrDefault("batch_id"), http.Request.Headers["Idempotency-Key"].FirstOrDefault(), domain, out var batchId, out var idError))
+            var idempotencyKey = Blank(http.Request.Headers[IdempotencyAnswers.Header].FirstOrDefault());
+            if (!BatchIdentity.TryResolve(Blank(fields.GetValueOrDefault("batch_id")), idempotencyKey, domain, out var identity, out var idError))
                 return Problem(400, "batch_id", idError);
 
-            var (outcome, refusal) = await processor.ProcessAsync(new BatchUpload(batchId, domain, defaultChannel, "api", fileName), file, ct);
+            var contentHash = await BatchContent.HashAsync(file, defaultChannel, ct);
+            if (http.Features.Get<IdempotentRequest>() is { } idempotent
+                && await idempotent.ClaimAsync(Parameters(fields), contentHash, ct) is { } instead)
+            {
+                return instead;
+            }
+
+            var upload = new BatchUpload(identity.Uuid, domain, defaultChannel, "api", fileName) { ClientBatchId = identity.ClientBatchId, ContentHash = contentHash };
+            var (outcome, refusal) = await processor.ProcessAsync(upload, file, ct);
             if (refusal is not null) return Refuse(refusal);
             var body = View(outcome!);
             return outcome!.Status == BatchStatus.Interrupted
-                ? Results.Json(body with { Title = "The message broker is unavailable; some rows were not accepted. Upload again with the same batch_id." }, statusCode: 503)
-                : Results.Accepted($"/batches/{batchId}", body);
+                ? Results.Json(body with { Title = $"The message broker is unavailable; some rows were not accepted. Upload again with batch_id '{outcome.ClientBatchId}'." }, statusCode: 503)
+                : Results.Accepted($"/batches/{outcome.BatchId}", body);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Refuse(BatchProcessor.TooLarge(limit));
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
+        {
+            // Nobody is listening; a batch this cut short is already marked failed with what was published.
+            logger.LogInformation("Batch upload for {Path} ended: the client went away ({ErrorType})", http.Request.Path.Value, e.GetType().Name);
+            return Results.StatusCode(499);
         }
         finally
         {
@@ -109,27 +129,13 @@ public static class BatchEndpoints
         }
     }
 
-    private static bool TryBatchId(string? batchId, string? idempotencyKey, string domain, out Guid id, out string error)
-    {
-        error = "";
-        if (Blank(batchId) is { } given)
-        {
-            if (Guid.TryParse(given, out id)) return true;
-            error = $"batch_id '{given}' is not a UUID.";
-            return false;
-        }
-        if (Blank(idempotencyKey) is { } key)
-        {
-            if (key.Length > MaxIdempotencyKeyLength) { id = default; error = $"Idempotency-Key is longer than {MaxIdempotencyKeyLength} characters."; return false; }
-            id = Guid.TryParse(key, out var asGuid) ? asGuid : NameBasedGuid.Create(NameBasedGuid.IdempotencyKeys, $"{domain}\n{key}");
-            return true;
-        }
-        id = Guid.NewGuid();
-        return true;
-    }
+    /// <summary>The fields that shape the batch, in a stable order, for the Idempotency-Key's request hash.</summary>
+    private static string Parameters(Dictionary<string, string?> fields) =>
+        string.Join("\n", fields.OrderBy(f => f.Key.ToLowerInvariant(), StringComparer.Ordinal).Select(f => $"{f.Key.ToLowerInvariant()}={f.Value}"));
 
+    /// <summary>The answer to an upload: <c>batch_id</c> is the caller's id (the uuid when it gave none), <c>batch_uuid</c> the system's.</summary>
     public sealed record BatchAnswer(
-        Guid BatchId, string Status, string StatusUrl, int AcceptedCount, int RejectedCount,
+        string BatchId, Guid BatchUuid, string Status, string StatusUrl, int AcceptedCount, int PublishedCount, int RejectedCount,
         IReadOnlyList<RejectedRowView> RejectedRows, bool RejectedRowsTruncated)
     {
         public string? Title { get; init; }
@@ -138,32 +144,59 @@ public static class BatchEndpoints
     public sealed record RejectedRowView(int LineNumber, IReadOnlyDictionary<string, string[]> Errors);
 
     public static BatchAnswer View(BatchOutcome outcome) => new(
-        outcome.BatchId, outcome.Status, $"/batches/{outcome.BatchId}", outcome.AcceptedCount, outcome.RejectedCount,
-        outcome.RejectedRows.Select(r => new RejectedRowView(r.LineNumber, r.Errors)).ToList(), outcome.RejectedRowsTruncated);
+        outcome.ClientBatchId, outcome.BatchId, outcome.Status, $"/batches/{outcome.BatchId}", outcome.AcceptedCount, outcome.PublishedCount,
+        outcome.RejectedCount, outcome.RejectedRows.Select(r => new RejectedRowView(r.LineNumber, r.Errors)).ToList(), outcome.RejectedRowsTruncated);
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, BatchRepository batches, CallLogRepository callLogs, CancellationToken ct)
+    private static async Task<IResult> GetAsync(
+        string id, [FromQuery(Name = "domain_name")] string? domainName, HttpContext http, BatchRepository batches, CallLogRepository callLogs,
+        CancellationToken ct)
     {
-        var batch = await batches.FindAsync(id, ct);
-        if (batch is null || !Caller.From(http.User).MayActFor(batch.DomainName))
-            return Problem(404, "not_found", $"Batch {id} is not known.");
-        var statuses = await callLogs.CountByStatusAsync(id, ct);
+        var caller = Caller.From(http.User);
+        var (batch, problem) = await FindAsync(id, caller, Blank(domainName)?.ToLowerInvariant(), batches, ct);
+        if (problem is not null) return problem;
+        var statuses = await callLogs.CountByStatusAsync(batch!.Id, ct);
         var recorded = statuses.Values.Sum();
         return Results.Ok(new
         {
-            batch_id = batch.Id,
+            batch_id = batch.ClientBatchId,
+            batch_uuid = batch.Id,
             domain_name = batch.DomainName,
             source = batch.Source,
             file_name = batch.FileName,
             default_channel = batch.DefaultChannel,
             status = batch.Status,
+            failure_reason = batch.FailureReason,
             accepted_count = batch.AcceptedCount,
+            published_count = batch.PublishedCount,
             rejected_count = batch.RejectedCount,
             // Accepted rows the dispatcher has not recorded yet are still on the broker.
             pending_count = Math.Max(0, batch.AcceptedCount - recorded),
             statuses,
+            content_sha256 = batch.ContentHash is null ? null : Convert.ToHexStringLower(batch.ContentHash),
             created_at = batch.CreatedAt,
             updated_at = batch.UpdatedAt,
         });
+    }
+
+    /// <summary>By uuid first (any caller's batch it may see), then by the caller's id within the caller's domain (or domain_name, for the admin).</summary>
+    private static async Task<(BatchRow? Batch, IResult? Problem)> FindAsync(
+        string id, Caller caller, string? domainName, BatchRepository batches, CancellationToken ct)
+    {
+        var notFound = Problem(404, "not_found", $"Batch '{(id.Length <= 100 ? id : id[..100])}' is not known.");
+        if (Guid.TryParse(id, out var uuid) && await batches.FindAsync(uuid, ct) is { } byUuid && caller.MayActFor(byUuid.DomainName)
+            && (domainName is null || byUuid.DomainName == domainName))
+        {
+            return (byUuid, null);
+        }
+        if (!BatchIdentity.IsClientId(id)) return (null, notFound);
+        var domain = caller.IsAdmin ? domainName : caller.DomainName?.ToLowerInvariant();
+        var found = await batches.FindByClientIdAsync(id, domain, ct);
+        return found.Count switch
+        {
+            1 when caller.MayActFor(found[0].DomainName) => (found[0], null),
+            > 1 => (null, Problem(409, "batch_id_ambiguous", $"Several domains have a batch '{id}': add ?domain_name= to say whose.")),
+            _ => (null, notFound),
+        };
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -8,6 +8,8 @@ public static class NameBasedGuid
 {
     /// <summary>Namespace of batch ids derived from a client's Idempotency-Key.</summary>
     public static readonly Guid IdempotencyKeys = new("0d9f3a52-6c1e-4c44-9a55-3f0f1d8e7b21");
+    /// <summary>Namespace of batch ids derived from a domain and the caller's own batch id.</summary>
+    public static readonly Guid BatchIds = new("3c6e2a91-7d04-4f5b-8e19-a2b7c4d9e053");
     /// <summary>Namespace of batch ids derived from a dropped file's identity.</summary>
     public static readonly Guid DroppedFiles = new("6f1f0c8e-2b7a-4f8e-8d55-1c2a9b3e4d60");
 

@@ -1,6 +1,8 @@
 using Aventora.Billing.Credits;
 using Aventora.Domains.Metadata;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Idempotency;
+using Aventora.Ingress.Api.Requests;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Aventora.Ingress.Api.Billing;
@@ -9,7 +11,8 @@ public sealed record CreditGrantBody(int? Credits, string? Reason);
 
 /// <summary>
 /// Credits: the admin grants them and reads any domain's balance and ledger (<c>/admin/domains/{name}/...</c>); a domain's own
-/// API key reads its own (<c>/domains/{name}/balance</c>, <c>/domains/{name}/ledger</c>).
+/// API key reads its own (<c>/domains/{name}/balance</c>, <c>/domains/{name}/ledger</c>). A grant with an
+/// <c>Idempotency-Key</c> is applied once: its ledger entry's id derives from the key, so a retry grants nothing again.
 /// </summary>
 public static class CreditEndpoints
 {
@@ -19,7 +22,7 @@ public static class CreditEndpoints
     public static IEndpointRouteBuilder MapCreditEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/domains/{name}").RequireAuthorization(ApiKeyAuthentication.AdminOnly);
-        admin.MapPost("/credits", GrantAsync);
+        admin.MapPost("/credits", GrantAsync).AcceptsIdempotencyKey();
         admin.MapGet("/balance", BalanceAsync);
         admin.MapGet("/ledger", LedgerAsync);
 
@@ -30,18 +33,23 @@ public static class CreditEndpoints
     }
 
     private static async Task<IResult> GrantAsync(
-        string name, CreditGrantBody? body, DomainMetadataCache domains, CreditRepository credits, ILogger<CreditGrantBody> logger, CancellationToken ct)
+        string name, CreditGrantBody? body, HttpContext http, DomainMetadataCache domains, CreditRepository credits, ILogger<CreditGrantBody> logger,
+        CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         var errors = new Dictionary<string, string[]>();
         if (body?.Credits is not (> 0 and <= MaxGrant)) errors["credits"] = [$"credits is required: a whole number from 1 to {MaxGrant}."];
         var reason = body?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason) || reason.Length > 500) errors["reason"] = ["reason is required: why the credits are granted (at most 500 characters)."];
+        else if (TextRules.FindForbidden(reason, allowLineBreaks: false) is { } where) errors["reason"] = [TextRules.Refusal("reason", where, allowLineBreaks: false)];
         if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The grant has invalid fields.");
         if (await domains.GetDomainMetadataAsync(name, ct) is null) return NotFound(name);
 
-        var entryId = await credits.GrantAsync(name, body!.Credits!.Value, reason!, ct);
-        logger.LogInformation("Granted {Credits} credits to domain {DomainName} (entry {EntryId})", body.Credits, name, entryId);
+        var entryId = http.Features.Get<IdempotentRequest>() is { IsClaimed: true } idempotent ? idempotent.DeriveId("credit-grant") : Guid.NewGuid();
+        if (await credits.GrantOnceAsync(entryId, name, body!.Credits!.Value, reason!, ct))
+            logger.LogInformation("Granted {Credits} credits to domain {DomainName} (entry {EntryId})", body.Credits, name, entryId);
+        else
+            logger.LogInformation("Grant {EntryId} to domain {DomainName} was already in the ledger: a retry, nothing granted again", entryId, name);
         var balance = await credits.GetBalanceAsync(name, ct);
         return Results.Created($"/admin/domains/{name}/ledger", new
         {

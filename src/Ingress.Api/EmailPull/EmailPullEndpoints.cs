@@ -1,15 +1,19 @@
 using System.Text.RegularExpressions;
 using Aventora.Contracts;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Requests;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.EmailPull;
 
 namespace Aventora.Ingress.Api.EmailPull;
 
-/// <summary>The body of <c>PUT /admin/domains/{name}/email-pull</c>; fields left out keep their stored value (the password too).</summary>
+/// <summary>
+/// The body of <c>PUT /admin/domains/{name}/email-pull</c>; fields left out keep their stored value. The stored password is kept
+/// only while imap_host, imap_port, username and tls_mode stay as they are: it belongs to that server and that login.
+/// </summary>
 public sealed record EmailPullBody(
     string? ImapHost, int? ImapPort, string? TlsMode, string? Username, string? Password, string? Folder,
-    string? DefaultChannel, string? DefaultType, int? PollIntervalSeconds, bool? Enabled);
+    string? DefaultChannel, string? DefaultType, int? PollIntervalSeconds, bool? Enabled, string[]? AllowedSenders = null);
 
 /// <summary>
 /// A domain's mailbox for email pull, for the admin key or the domain's own keys. The password is write-only: every answer
@@ -19,6 +23,7 @@ public static partial class EmailPullEndpoints
 {
     public const string MaskedPassword = "********";
     private static readonly string[] TlsModes = ["none", "ssl", "starttls"];
+    public const int MaxAllowedSenders = 100;
 
     public static IEndpointRouteBuilder MapEmailPullEndpoints(this IEndpointRouteBuilder app)
     {
@@ -38,7 +43,8 @@ public static partial class EmailPullEndpoints
     }
 
     private static async Task<IResult> PutAsync(
-        string name, EmailPullBody? body, HttpContext http, DomainRepository domains, EmailPullConfigRepository configs, CancellationToken ct)
+        string name, EmailPullBody? body, HttpContext http, DomainRepository domains, EmailPullConfigRepository configs,
+        MailboxHostPolicy hosts, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
@@ -47,17 +53,32 @@ public static partial class EmailPullEndpoints
         var stored = await configs.FindAsync(name, ct);
 
         var errors = new Dictionary<string, string[]>();
-        void Add(string field, string message) => errors[field] = [message];
+        void Add(string field, string message) => errors.TryAdd(field, [message]);
+        foreach (var (field, text) in new[] { ("imap_host", body.ImapHost), ("tls_mode", body.TlsMode), ("username", body.Username),
+                     ("password", body.Password), ("folder", body.Folder), ("default_channel", body.DefaultChannel), ("default_type", body.DefaultType) })
+        {
+            if (TextRules.FindForbidden(text, allowLineBreaks: false) is { } where) Add(field, TextRules.Refusal(field, where, allowLineBreaks: false));
+        }
         var tls = (body.TlsMode ?? stored?.TlsMode ?? "ssl").Trim().ToLowerInvariant();
         if (!TlsModes.Contains(tls)) Add("tls_mode", $"tls_mode '{body.TlsMode}' is not valid: use one of {string.Join(", ", TlsModes)}.");
         var host = Blank(body.ImapHost) ?? stored?.ImapHost;
-        if (host is null || host.Length > 255 || host.Any(char.IsWhiteSpace)) Add("imap_host", "imap_host is required: the IMAP server's host name.");
+        if (host is null || host.Length > 255 || host.Any(char.IsWhiteSpace)) Add("imap_host", "imap_host is required: the IMAP server's host name (at most 255 characters).");
         var port = body.ImapPort ?? stored?.ImapPort ?? (tls == "ssl" ? 993 : 143);
         if (port is < 1 or > 65535) Add("imap_port", "imap_port must be between 1 and 65535.");
         var username = Blank(body.Username) ?? stored?.Username;
-        if (username is null || username.Length > 320) Add("username", "username is required: the mailbox's login.");
-        var password = string.IsNullOrEmpty(body.Password) || body.Password == MaskedPassword ? stored?.Password : body.Password;
-        if (string.IsNullOrEmpty(password)) Add("password", "password is required when the mailbox is first set up.");
+        if (username is null || username.Length > 320) Add("username", "username is required: the mailbox's login (at most 320 characters).");
+        var sentPassword = string.IsNullOrEmpty(body.Password) || body.Password == MaskedPassword ? null : body.Password;
+        if (sentPassword is { Length: > 1000 }) Add("password", "password is longer than 1000 characters.");
+        // A stored password goes only to the server and login it was given for: pointing the mailbox elsewhere needs it again.
+        var samePlace = stored is not null && string.Equals(stored.ImapHost, host, StringComparison.OrdinalIgnoreCase) && stored.ImapPort == port
+                        && stored.Username == username && stored.TlsMode == tls;
+        var password = sentPassword ?? (samePlace ? stored!.Password : null);
+        if (string.IsNullOrEmpty(password))
+        {
+            Add("password", stored is null
+                ? "password is required when the mailbox is first set up."
+                : "password is required again: changing imap_host, imap_port, username or tls_mode clears the stored password.");
+        }
         var folder = Blank(body.Folder) ?? stored?.Folder ?? "INBOX";
         if (folder.Length > 255) Add("folder", "folder is longer than 255 characters.");
         var channel = (Blank(body.DefaultChannel) ?? stored?.DefaultChannel ?? Channels.Sms).ToLowerInvariant();
@@ -67,13 +88,23 @@ public static partial class EmailPullEndpoints
         if (!TypePattern().IsMatch(type)) Add("default_type", $"default_type '{type}' may hold only letters, digits, '_' and '-' (at most 100).");
         var interval = body.PollIntervalSeconds ?? stored?.PollIntervalSeconds ?? 60;
         if (interval is < 5 or > 86400) Add("poll_interval_seconds", "poll_interval_seconds must be between 5 and 86400.");
+        var senders = body.AllowedSenders?.Select(a => a?.Trim().ToLowerInvariant() ?? "").ToArray() ?? stored?.AllowedSenders ?? [];
+        if (senders.Length > MaxAllowedSenders) Add("allowed_senders", $"allowed_senders holds at most {MaxAllowedSenders} entries.");
+        else if (senders.FirstOrDefault(a => !AllowedSenders.IsValidEntry(a)) is { } badSender)
+            Add("allowed_senders", $"allowed_senders entry '{badSender}' is neither an email address (jane@example.com) nor a mail domain (@example.com).");
+
+        if (host is not null && !errors.ContainsKey("imap_host") && !errors.ContainsKey("tls_mode"))
+        {
+            if (hosts.RefuseTlsMode(host, tls) is { } plain) Add("tls_mode", plain);
+            else if ((await hosts.ResolveAsync(host, ct)).Refusal is { } refused) Add("imap_host", refused);
+        }
         if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The mailbox settings have invalid fields.");
 
         await configs.UpsertAsync(new EmailPullConfig
         {
             Id = stored?.Id ?? Guid.NewGuid(), DomainName = name, ImapHost = host!, ImapPort = port, TlsMode = tls, Username = username!,
             Password = password!, Folder = folder, DefaultChannel = channel, DefaultType = type, PollIntervalSeconds = interval,
-            Enabled = body.Enabled ?? stored?.Enabled ?? true,
+            Enabled = body.Enabled ?? stored?.Enabled ?? true, AllowedSenders = senders,
         }, ct);
         var saved = (await configs.FindAsync(name, ct))!;
         return stored is null ? Results.Created($"/admin/domains/{name}/email-pull", View(saved)) : Results.Ok(View(saved));
@@ -103,7 +134,7 @@ public static partial class EmailPullEndpoints
     {
         domain_name = c.DomainName, imap_host = c.ImapHost, imap_port = c.ImapPort, tls_mode = c.TlsMode, username = c.Username,
         password = MaskedPassword, folder = c.Folder, default_channel = c.DefaultChannel, default_type = c.DefaultType,
-        poll_interval_seconds = c.PollIntervalSeconds, enabled = c.Enabled, last_polled_at = c.LastPolledAt, last_error = c.LastError,
+        poll_interval_seconds = c.PollIntervalSeconds, enabled = c.Enabled, allowed_senders = c.AllowedSenders, last_polled_at = c.LastPolledAt, last_error = c.LastError,
         created_at = c.CreatedAt, updated_at = c.UpdatedAt,
     };
 

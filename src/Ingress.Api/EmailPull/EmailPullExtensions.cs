@@ -6,6 +6,7 @@ public static class EmailPullExtensions
     public static IServiceCollection AddEmailPull(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EmailPullOptions>().Bind(configuration.GetSection(EmailPullOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MailboxHostPolicy>();
         services.AddHostedService<EmailPullPoller>();
         return services;
     }

@@ -10,6 +10,8 @@ using MailKit.Search;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using System.Net;
+using System.Net.Sockets;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.EmailPull;
@@ -20,13 +22,18 @@ namespace Aventora.Ingress.Api.EmailPull;
 /// in <c>email_pull_messages</c> (unique by UIDVALIDITY+UID and by Message-Id) before anything is published, and the claim's id
 /// seeds the request ids, so a mail becomes requests once across restarts and with several pollers. A handled mail is flagged
 /// \Seen; one that cannot be read is moved to <see cref="EmailPullOptions.RejectedFolder"/> with its reason recorded.
-/// The mailbox password goes only to the IMAP server: never into a log line, an exception message or an answer.
+/// Mailboxes are polled side by side (<see cref="EmailPullOptions.MaxConcurrentMailboxes"/>), each cut off after
+/// <see cref="EmailPullOptions.MailboxTimeout"/>, so one hanging server stalls nobody else. Before every poll the host is checked
+/// again by <see cref="MailboxHostPolicy"/>; the password goes only to that checked address, over TLS unless the operator allowed
+/// plain IMAP for the host, and never into a log line, an exception message or an answer.
 /// </summary>
 public sealed class EmailPullPoller(
     EmailPullConfigRepository configs, EmailPullMessageRepository mails, ConfirmedPublisher publisher, BatchProcessor batches,
-    IOptions<EmailPullOptions> options, IOptions<BatchOptions> batchOptions, ILogger<EmailPullPoller> logger) : BackgroundService
+    MailboxHostPolicy hosts, IOptions<EmailPullOptions> options, IOptions<BatchOptions> batchOptions, ILogger<EmailPullPoller> logger)
+    : BackgroundService
 {
     private readonly Dictionary<Guid, DateTimeOffset> _nextPoll = [];
+    private readonly Dictionary<Guid, Task> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,49 +42,74 @@ public sealed class EmailPullPoller(
         {
             try
             {
+                foreach (var done in _running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList()) _running.Remove(done);
                 foreach (var config in await configs.ListEnabledAsync(stoppingToken))
                 {
+                    if (_running.Count >= options.Value.MaxConcurrentMailboxes) break; // the rest wait for a free slot, next tick
+                    if (_running.ContainsKey(config.Id)) continue;
                     if (_nextPoll.TryGetValue(config.Id, out var next) && next > DateTimeOffset.UtcNow) continue;
                     _nextPoll[config.Id] = DateTimeOffset.UtcNow.AddSeconds(config.PollIntervalSeconds);
-                    await PollAsync(config, stoppingToken);
+                    _running[config.Id] = Task.Run(() => PollAsync(config, stoppingToken), CancellationToken.None);
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (Exception e)
             {
-                logger.LogWarning("Email pull round failed ({ErrorType}: {Error}); trying again next tick", e.GetType().Name, e.Message);
+                logger.LogWarning("Email pull round failed ({ErrorType}); trying again next tick", e.GetType().Name);
             }
-            try { await Task.Delay(options.Value.Tick, stoppingToken); } catch (OperationCanceledException) { return; }
+            try { await Task.Delay(options.Value.Tick, stoppingToken); } catch (OperationCanceledException) { break; }
         }
+        await Task.WhenAll(_running.Values).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    /// <summary>One look into one mailbox; its failure is recorded on the mailbox (without secrets) and the poller carries on.</summary>
+    /// <summary>
+    /// One look into one mailbox, within <see cref="EmailPullOptions.MailboxTimeout"/>. Its failure is recorded on the mailbox in
+    /// one of a few fixed sentences (never the exception's text, which can carry what the server or the network said) and the
+    /// poller carries on.
+    /// </summary>
     public async Task PollAsync(EmailPullConfig config, CancellationToken cancellationToken)
     {
         using var _ = LogContext.PushProperty("DomainName", config.DomainName);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.MailboxTimeout);
         string? error = null;
         try
         {
-            await PollMailboxAsync(config, cancellationToken);
+            await PollMailboxAsync(config, timeout.Token, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return; }
         catch (Exception e)
         {
-            error = Scrub($"{Describe(e)} ({e.GetType().Name})", config.Password);
-            logger.LogWarning("Email pull from {ImapHost}:{ImapPort} as {Username} failed: {Error}", config.ImapHost, config.ImapPort, config.Username, error);
+            error = e is OperationCanceledException ? MailboxErrors.TimedOut(options.Value.MailboxTimeout) : MailboxErrors.Describe(e, config);
+            logger.LogWarning("Email pull from the mailbox of {DomainName} failed ({ErrorType}): {Error}", config.DomainName, e.GetType().Name, error);
         }
         await configs.RecordPollAsync(config.Id, error, CancellationToken.None);
     }
 
-    private async Task PollMailboxAsync(EmailPullConfig config, CancellationToken ct)
+    private async Task PollMailboxAsync(EmailPullConfig config, CancellationToken ct, CancellationToken stopping)
     {
+        if (hosts.RefuseTlsMode(config.ImapHost, config.TlsMode) is { } plain) throw new MailboxRefusedException(plain);
+        var (addresses, refusal) = await hosts.ResolveAsync(config.ImapHost, ct);
+        if (refusal is not null) throw new MailboxRefusedException(refusal);
+
         using var client = new ImapClient { Timeout = (int)options.Value.ConnectTimeout.TotalMilliseconds };
-        await client.ConnectAsync(config.ImapHost, config.ImapPort, config.TlsMode switch
+        try
         {
-            "ssl" => SecureSocketOptions.SslOnConnect,
-            "starttls" => SecureSocketOptions.StartTls,
-            _ => SecureSocketOptions.None,
-        }, ct);
+            var socket = await ConnectAsync(addresses, config.ImapPort, ct);
+            await client.ConnectAsync(socket, config.ImapHost, config.ImapPort, config.TlsMode switch
+            {
+                "ssl" => SecureSocketOptions.SslOnConnect,
+                "starttls" => SecureSocketOptions.StartTls,
+                _ => SecureSocketOptions.None,
+            }, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            // Closed, silent, reset, not IMAP, no TLS: all read the same, so last_error tells nothing about the port.
+            throw new MailboxRefusedException(MailboxErrors.Unreachable);
+        }
+        // Belt and braces: whatever the settings say, the password crosses the wire in clear only to a host the operator named.
+        if (!client.IsSecure && !hosts.MayUsePlainImap(config.ImapHost)) throw new MailboxRefusedException(MailboxHostPolicy.PlainImapRefused);
         await client.AuthenticateAsync(config.Username, config.Password, ct);
         var folder = await client.GetFolderAsync(config.Folder, ct);
         await folder.OpenAsync(FolderAccess.ReadWrite, ct);
@@ -100,9 +132,13 @@ public sealed class EmailPullPoller(
             }
 
             using var mailScope = LogContext.PushProperty("MailId", claim.Value);
-            var (requests, reason, brokerDown) = summary.Size > options.Value.MaxMailBytes
-                ? (0, $"the mail is larger than {options.Value.MaxMailBytes} bytes (EmailPull:MaxMailBytes).", false)
-                : await TurnIntoRequestsAsync(config, claim.Value, await folder.GetMessageAsync(uid, ct), ct);
+            var sender = summary.Envelope?.From.Mailboxes.FirstOrDefault()?.Address;
+            var (requests, reason, brokerDown) =
+                !AllowedSenders.Allows(config.AllowedSenders, sender)
+                    ? (0, $"the sender '{Truncate(sender, 320) ?? "(none)"}' is not in the mailbox's allowed_senders.", false)
+                : summary.Size > options.Value.MaxMailBytes
+                    ? (0, $"the mail is larger than {options.Value.MaxMailBytes} bytes (EmailPull:MaxMailBytes).", false)
+                    : await TurnIntoRequestsAsync(config, claim.Value, await folder.GetMessageAsync(uid, ct), ct);
             if (brokerDown)
             {
                 // Not acknowledged: the next poll takes the claim over and republishes the same ids.
@@ -137,7 +173,7 @@ public sealed class EmailPullPoller(
             var reasons = new List<string>();
             for (var k = 0; k < csvs.Count; k++)
             {
-                var name = csvs[k].FileName ?? $"attachment-{k + 1}.csv";
+                var name = Truncate(csvs[k].FileName, 200) ?? $"attachment-{k + 1}.csv"; // a sender chooses it: keep it within what batches store
                 await using var file = await DecodeAsync(csvs[k], ct);
                 if (file is null) { reasons.Add($"{name}: {BatchProcessor.TooLarge(batchOptions.Value.MaxFileBytes).Message}"); continue; }
                 var upload = new BatchUpload(NameBasedGuid.Create(claim, $"attachment:{k}"), config.DomainName, config.DefaultChannel, "email", name);
@@ -210,18 +246,28 @@ public sealed class EmailPullPoller(
         return parent;
     }
 
-    private static string Describe(Exception e) => e switch
+    /// <summary>A TCP connection to the first of the checked addresses that answers, so a name cannot resolve elsewhere in between.</summary>
+    private async Task<Socket> ConnectAsync(IPAddress[] addresses, int port, CancellationToken ct)
     {
-        AuthenticationException => "the IMAP server refused the username or password",
-        FolderNotFoundException f => $"the folder '{f.FolderName}' does not exist",
-        System.Net.Sockets.SocketException s => $"the IMAP server could not be reached ({s.SocketErrorCode})",
-        SslHandshakeException => "the TLS handshake failed: check tls_mode and port",
-        _ => e.Message,
-    };
-
-    /// <summary>Belt and braces: a server echoing the password back must not carry it into a log line or the API.</summary>
-    private static string Scrub(string text, string secret) =>
-        string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "********", StringComparison.Ordinal);
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connectTimeout.CancelAfter(options.Value.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, port), connectTimeout.Token);
+                return socket;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                socket.Dispose();
+                last = e as SocketException ?? new SocketException((int)SocketError.TimedOut);
+            }
+        }
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
+    }
 
     private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
 

@@ -17,6 +17,7 @@ public static partial class OutboundRequestValidator
     public const int MaxInstructionLength = 2000;
     public const int MaxNameLength = 200;
     public const int MaxEmailLength = 320;
+    public const int MaxContentVariablesLength = 10 * 1024;
 
     /// <summary>Validates every field; <paramref name="errors"/> names each bad field (snake_case) with its reasons.</summary>
     public static bool TryValidate(StartRequest request, out ValidRequest? valid, out Dictionary<string, string[]> errors)
@@ -24,8 +25,13 @@ public static partial class OutboundRequestValidator
         var found = new Dictionary<string, List<string>>();
         void Add(string field, string message) => (found.TryGetValue(field, out var list) ? list : found[field] = []).Add(message);
 
+        foreach (var (field, text, multiLine) in TextFields(request))
+        {
+            if (TextRules.FindForbidden(text, multiLine) is { } where) Add(field, TextRules.Refusal(field, where, multiLine));
+        }
+
         PhoneNumber.TryParse(request.PhoneNumber, out var phone, out var phoneError);
-        if (phone is null) Add("phone_number", $"phone_number {phoneError}.");
+        if (phone is null && !found.ContainsKey("phone_number")) Add("phone_number", $"phone_number {phoneError}.");
 
         var channel = request.Channel?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(channel)) Add("channel", $"channel is required: one of {string.Join(", ", Channels.ValidChannels)}.");
@@ -58,10 +64,18 @@ public static partial class OutboundRequestValidator
         if (contentSid is not null && !ContentSidPattern().IsMatch(contentSid))
             Add("content_sid", $"content_sid '{contentSid}' is not a Twilio content template SID (HX and 32 hex digits).");
         var contentVariables = Blank(request.ContentVariables);
-        if (contentVariables is not null && !IsJsonObject(contentVariables))
+        if (contentVariables is { Length: > MaxContentVariablesLength })
+            Add("content_variables", $"content_variables is longer than {MaxContentVariablesLength} characters.");
+        else if (contentVariables is not null && !IsJsonObject(contentVariables))
             Add("content_variables", "content_variables must be a JSON object such as {\"1\":\"Jane\"}.");
         else if (contentVariables is not null && contentSid is null)
             Add("content_variables", "content_variables needs content_sid.");
+        // Content templates are WhatsApp's; on any other channel they would be carried along and silently ignored.
+        if (channel is not null && Channels.ValidChannels.Contains(channel) && channel != Channels.WhatsAppMessage)
+        {
+            if (contentSid is not null) Add("content_sid", $"content_sid is only for channel '{Channels.WhatsAppMessage}' (WhatsApp templates), not '{channel}'.");
+            if (contentVariables is not null) Add("content_variables", $"content_variables is only for channel '{Channels.WhatsAppMessage}' (WhatsApp templates), not '{channel}'.");
+        }
 
         errors = found.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
         valid = errors.Count == 0
@@ -69,6 +83,14 @@ public static partial class OutboundRequestValidator
             : null;
         return valid is not null;
     }
+
+    /// <summary>Every text field with whether it may span lines: only the instruction (and the JSON of the variables) may.</summary>
+    private static IEnumerable<(string Field, string? Text, bool MultiLine)> TextFields(StartRequest request) =>
+    [
+        ("phone_number", request.PhoneNumber, false), ("channel", request.Channel, false), ("type", request.Type, false),
+        ("instruction", request.Instruction, true), ("domain_name", request.DomainName, false), ("name", request.Name, false),
+        ("email", request.Email, false), ("content_sid", request.ContentSid, false), ("content_variables", request.ContentVariables, true),
+    ];
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

@@ -1,6 +1,7 @@
 using Aventora.Contracts;
 using Aventora.Contracts.Outbound;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Ingress.Api.Idempotency;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
@@ -8,12 +9,16 @@ using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Requests;
 
-/// <summary><c>POST /start</c> (one request) and <c>GET /requests/{id}</c> (how far it has got).</summary>
+/// <summary>
+/// <c>POST /start</c> (one request) and <c>GET /requests/{id}</c> (how far it has got). With an <c>Idempotency-Key</c> the
+/// request id derives from the key and the body, so a retry, even of a try whose 202 was lost, publishes the same id and
+/// the dispatcher sends it once.
+/// </summary>
 public static class StartEndpoints
 {
     public static IEndpointRouteBuilder MapStartEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/start", StartAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/start", StartAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey();
         app.MapGet("/requests/{id:guid}", GetRequestAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
@@ -29,11 +34,16 @@ public static class StartEndpoints
         if (!caller.MayActFor(valid!.DomainName))
             return Results.Problem(statusCode: 403, title: $"This API key may not act for domain '{valid.DomainName}'.");
 
-        var message = ToOutboundRequested(valid, Guid.NewGuid(), RequestSources.Api);
+        var requestId = http.Features.Get<IdempotentRequest>() is { IsClaimed: true } idempotent ? idempotent.DeriveId("request") : Guid.NewGuid();
+        var message = ToOutboundRequested(valid, requestId, RequestSources.Api);
         using var _ = LogContext.PushProperty("RequestId", message.RequestId);
         if (!await publisher.TryPublishAsync(message, cancellationToken))
         {
-            return Results.Problem(statusCode: 503, title: "The message broker is unavailable; the request was not accepted. Try again shortly.");
+            // A confirm that timed out may still have been published: say so, and name the request so the client can look it up.
+            return Results.Problem(statusCode: 503,
+                title: "The message broker did not confirm the request in time, so it may or may not have been taken. "
+                    + "Send it again with the same Idempotency-Key (it is then sent at most once), or look it up at status_url.",
+                extensions: new Dictionary<string, object?> { ["request_id"] = message.RequestId, ["status_url"] = $"/requests/{message.RequestId}" });
         }
         logger.LogInformation("Accepted {Channel} request for domain {DomainName}", message.Channel, message.DomainName);
         return Results.Accepted($"/requests/{message.RequestId}", new

@@ -76,5 +76,5 @@ public static class VoiceTwimlEndpoints
 internal static class Twiml
 {
     public static string SayAndHangUp(string text) =>
-        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{System.Security.SecurityElement.Escape(text)}</Say><Hangup/></Response>";
+        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{Aventora.ServiceDefaults.Text.XmlText.Escape(text)}</Say><Hangup/></Response>";
 }

@@ -73,7 +73,7 @@ public static class StatusCallbackEndpoints
     private static async Task<IResult> PublishAsync<T>(ConfirmedPublisher publisher, T report, CancellationToken ct) where T : class =>
         await publisher.TryPublishAsync(report, ct)
             ? Results.NoContent()
-            : Results.Problem(statusCode: 503, title: "The message broker is unavailable; the status was not recorded. Twilio will try again.");
+            : Results.Problem(statusCode: 503, title: "The message broker is unavailable; the status was not recorded here. Aventora fetches it from Twilio once the request has gone quiet (Reconciler:QuietAfter).");
 
     private static string? First(IFormCollection form, params string[] names) =>
         names.Select(n => form[n].ToString()).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));

@@ -33,17 +33,18 @@ public sealed class InboundMessageReceivedConsumer(
         await turns.TryRecordPersonAsync(requestId, message.Body, message.MessageSid, ct);
         await sessions.RecordInboundAsync(session.Id, message.ReceivedAt, ct);
 
-        var optedOut = await optOuts.IsOptedOutAsync(message.DomainName, message.From, ct);
+        // Twilio's rule: STOP to a number blocks that number for the person, whichever domains send from it (message.To is ours).
+        var optedOut = await optOuts.IsOptedOutAsync(message.DomainName, message.From, message.To, ct);
         if (Keywords.Is(Keywords.Stop, message.Body))
         {
-            await optOuts.OptOutAsync(message.DomainName, message.From, OptOutRepository.Keyword, ct);
+            await optOuts.OptOutAsync(message.DomainName, message.From, message.To, OptOutRepository.Keyword, ct);
             await sessions.SetStateAsync(session.Id, "closed", ct);
-            logger.LogInformation("{Channel} number opted out of domain {DomainName}", message.Channel, message.DomainName);
+            logger.LogInformation("{Channel} number opted out of domain {DomainName} and of sender {SenderNumber}", message.Channel, message.DomainName, message.To);
             return;
         }
         if (Keywords.Is(Keywords.Start, message.Body) || (optedOut && Keywords.Is(Keywords.StartWhenOptedOut, message.Body)))
         {
-            await optOuts.OptInAsync(message.DomainName, message.From, ct);
+            await optOuts.OptInAsync(message.DomainName, message.From, message.To, ct);
             logger.LogInformation("{Channel} number opted back in to domain {DomainName}", message.Channel, message.DomainName);
             await ReplyAsync(context, requestId, new AssistantReply(options.Value.StartMessage, false), ct);
             return;

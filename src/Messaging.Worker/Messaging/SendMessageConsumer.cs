@@ -42,21 +42,30 @@ public sealed class SendMessageConsumer(
     {
         private readonly SendMessage _command = context.Message;
         private string _text = "";
+        private string? _from;
+        private long? _openingTurn;
+
+        private string OpeningKey => $"opening:{_command.RequestId}";
 
         public override async Task<Refusal?> PrepareAsync(TwilioConfig account, CancellationToken cancellationToken)
         {
-            var window = services.Conversation.WhatsAppWindow;
-            var session = await services.Sessions.FindAsync(_command.DomainName, _command.Channel, _command.PhoneNumber, cancellationToken);
-            if (_command.Channel == Channels.WhatsAppMessage && _command.ContentSid is null
-                && !(session?.LastInboundAt is { } last && DateTime.UtcNow - last.ToUniversalTime() < window))
-                return new Refusal(CallLogStatus.Failed, TwilioFailure.WhatsAppWindowClosed, WindowClosedReason(window));
+            _from = account.FromNumber;
+            // Only free-form WhatsApp needs the session: the 24-hour window since the person last wrote.
+            if (_command.Channel == Channels.WhatsAppMessage && _command.ContentSid is null)
+            {
+                var window = services.Conversation.WhatsAppWindow;
+                var session = await services.Sessions.FindAsync(_command.DomainName, _command.Channel, _command.PhoneNumber, cancellationToken);
+                if (!(session?.LastInboundAt is { } last && DateTime.UtcNow - last.ToUniversalTime() < window))
+                    return new Refusal(CallLogStatus.Failed, TwilioFailure.WhatsAppWindowClosed, WindowClosedReason(window));
+            }
 
             _text = _command.ContentSid is null
                 ? (await services.Assistant.OpenAsync(new ConversationBrief(_command.DomainName, _command.Channel, _command.Type, _command.Instruction, _command.Name), cancellationToken)).Text
                 : $"[template {_command.ContentSid} {_command.ContentVariables}]";
-            // The session exists before Twilio sends, so an immediate answer finds its conversation.
+            // The session and the opening turn exist before Twilio sends, so an immediate answer finds its conversation after it.
             await services.Sessions.OpenForRequestAsync(_command.DomainName, _command.Channel, _command.PhoneNumber, account.FromNumber,
                 _command.RequestId, _command.Type, _command.Instruction, _command.Name, cancellationToken);
+            _openingTurn = await services.Turns.WriteOpeningAsync(_command.RequestId, _text, OpeningKey, cancellationToken);
             return null;
         }
 
@@ -70,16 +79,17 @@ public sealed class SendMessageConsumer(
 
         public override async Task AcceptedAsync(string sid, bool redelivered, CancellationToken cancellationToken)
         {
-            if (!redelivered && await services.Turns.TryClaimAssistantAsync(_command.RequestId, _text, $"opening:{_command.RequestId}", cancellationToken) is { } turn)
-                await services.Turns.SetTwilioSidAsync(turn, sid, cancellationToken);
+            await services.Turns.SetOpeningSidAsync(OpeningKey, sid, cancellationToken);
             await services.Billing.MessageSentAsync(context, _command.RequestId, _command.DomainName, _command.Channel, _command.Type, sid, cancellationToken);
         }
 
         public override async Task<Refusal> RefusedAsync(ApiException refusal, CancellationToken cancellationToken)
         {
             var failure = TwilioFailure.Permanent(refusal);
+            // Nothing was said: the transcript keeps no opening.
+            if (_openingTurn is { } turn) await services.Turns.ReleaseAsync(turn, cancellationToken);
             if (refusal.Code != TwilioFailure.Unsubscribed) return new Refusal(CallLogStatus.Failed, failure.Code, failure.Message);
-            await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, OptOutRepository.TwilioUnsubscribed, cancellationToken);
+            await services.OptOuts.OptOutAsync(_command.DomainName, _command.PhoneNumber, _from, OptOutRepository.TwilioUnsubscribed, cancellationToken);
             return new Refusal(CallLogStatus.OptedOut, failure.Code, failure.Message);
         }
     }

@@ -47,10 +47,10 @@ public sealed class MessageStatusReportedConsumer(
             await RecipientUnsubscribedAsync(applied, ct);
     }
 
-    /// <summary>Twilio says the recipient unsubscribed (21610): the number is to be opted out of the domain's messages.</summary>
+    /// <summary>Twilio says the recipient unsubscribed (21610): opted out of the domain's messages and of the number it was sent from.</summary>
     private async Task RecipientUnsubscribedAsync(StatusApplied request, CancellationToken cancellationToken)
     {
-        await optOuts.OptOutAsync(request.DomainName, request.PhoneNumber, OptOutRepository.TwilioUnsubscribed, cancellationToken);
+        await optOuts.OptOutOfRequestAsync(request.Id, OptOutRepository.TwilioUnsubscribed, cancellationToken);
         logger.LogWarning("Recipient of request {RequestId} has unsubscribed from domain {DomainName}'s {Channel} messages (Twilio 21610): opted out",
             request.Id, request.DomainName, request.Channel);
     }

@@ -54,10 +54,13 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Records a new request and reads where it stands, in one round trip: its status (<c>received</c> when new, else how far an
-    /// earlier delivery got it) and whether the number has opted out of the domain.
+    /// earlier delivery got it) and whether the person has opted out of the domain or of <paramref name="senderNumber"/>, the
+    /// number the request would be sent from (null when it has none).
     /// </summary>
-    public async Task<(string Status, bool OptedOut)> InsertAndReadAsync(CallLog log, CancellationToken cancellationToken)
+    public async Task<(string Status, bool OptedOut)> InsertAndReadAsync(CallLog log, string? senderNumber, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters(log);
+        parameters.Add("SenderNumber", senderNumber);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleAsync<(string, bool)>(new CommandDefinition("""
             WITH inserted AS (
@@ -67,7 +70,8 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
                 RETURNING status)
             SELECT COALESCE((SELECT status FROM inserted), (SELECT status FROM call_logs WHERE id = @Id)),
                    EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = COALESCE(@DomainName, '') AND phone_number = @PhoneNumber)
-            """, log, cancellationToken: cancellationToken));
+                   OR EXISTS (SELECT 1 FROM sender_opt_outs WHERE sender_number = @SenderNumber AND phone_number = @PhoneNumber)
+            """, parameters, cancellationToken: cancellationToken));
     }
 
     /// <summary>

@@ -30,6 +30,30 @@ public sealed class ConversationTurnRepository(NpgsqlDataSource dataSource)
             """, new { requestId, text, inReplyTo }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Writes a request's opening turn before Twilio is asked to send it, so a person answering at once is transcribed after it;
+    /// a retry before Twilio was called replaces the text (an assistant may word it anew). Returns the turn's id.
+    /// </summary>
+    public async Task<long> WriteOpeningAsync(Guid requestId, string text, string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO conversation_turns (request_id, speaker, text, in_reply_to) VALUES (@requestId, 'assistant', @text, @key)
+            ON CONFLICT (in_reply_to) WHERE in_reply_to IS NOT NULL
+            DO UPDATE SET text = CASE WHEN conversation_turns.twilio_sid IS NULL THEN excluded.text ELSE conversation_turns.text END
+            RETURNING id
+            """, new { requestId, text, key }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The opening turn <paramref name="key"/> went out as <paramref name="twilioSid"/>.</summary>
+    public async Task SetOpeningSidAsync(string key, string twilioSid, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE conversation_turns SET twilio_sid = @twilioSid WHERE in_reply_to = @key AND twilio_sid IS NULL",
+            new { key, twilioSid }, cancellationToken: cancellationToken));
+    }
+
     public async Task SetTwilioSidAsync(long turnId, string twilioSid, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

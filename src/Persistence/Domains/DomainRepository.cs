@@ -1,19 +1,28 @@
+using System.Text.Json;
+using Aventora.Persistence.Secrets;
 using Dapper;
 using Npgsql;
 
 namespace Aventora.Persistence.Domains;
 
+/// <summary>A sender number another domain already has: <see cref="Key"/> of <see cref="DomainName"/>.</summary>
+public sealed record NumberConflict(string Number, string DomainName, string Key);
+
 public sealed record DomainRow(string Name, string TechnicalJson, DateTime CreatedAt, DateTime UpdatedAt, bool CreditsEnforced);
 
-/// <summary>The <c>domains</c> table: each domain's metadata.</summary>
-public sealed class DomainRepository(NpgsqlDataSource dataSource)
+/// <summary>
+/// The <c>domains</c> table: each domain's metadata. Secrets in technical_json (<see cref="SecretKeys"/>) are encrypted on
+/// the way in and decrypted on the way out, so callers see plain values and the column never holds one.
+/// </summary>
+public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtector secrets)
 {
     public async Task<DomainRow?> FindAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<DomainRow>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<DomainRow>(new CommandDefinition(
             "SELECT name, technical_json::text AS technical_json, created_at, updated_at, credits_enforced FROM domains WHERE name = @name",
             new { name }, cancellationToken: cancellationToken));
+        return row is null ? null : Revealed(row);
     }
 
     public async Task<IReadOnlyList<DomainRow>> ListAsync(CancellationToken cancellationToken)
@@ -22,34 +31,77 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<DomainRow>(new CommandDefinition(
             "SELECT name, technical_json::text AS technical_json, created_at, updated_at, credits_enforced FROM domains ORDER BY name",
             cancellationToken: cancellationToken));
-        return rows.AsList();
+        return rows.Select(Revealed).ToList();
     }
 
     /// <summary>The domain whose technical_json names <paramref name="number"/> under <paramref name="numberKey"/> (with or without whatsapp:).</summary>
     public async Task<string?> FindByNumberAsync(string numberKey, string number, CancellationToken cancellationToken)
     {
+        // Exactly one owner or none: rows from before numbers were unique may name a number twice, and then it is nobody's.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT name FROM domains WHERE regexp_replace(technical_json ->> @numberKey, '^whatsapp:', '') = @number ORDER BY name LIMIT 1",
+            """
+            SELECT min(name) FROM domains WHERE regexp_replace(technical_json ->> @numberKey, '^whatsapp:', '') = @number
+            HAVING count(*) = 1
+            """,
             new { numberKey, number }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Creates the domain; false when the name is taken.</summary>
-    public async Task<bool> TryCreateAsync(string name, string technicalJson, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the domain; not written when the name is taken, or when one of its sender numbers (<c>twilio_*_number</c>)
+    /// already belongs to another domain (then <c>Conflict</c> names it).
+    /// </summary>
+    public async Task<(bool Written, NumberConflict? Conflict)> TryCreateAsync(string name, string technicalJson, CancellationToken cancellationToken) =>
+        await WriteClaimingNumbersAsync(name, technicalJson,
+            "INSERT INTO domains (name, technical_json) VALUES (@name, @technicalJson::jsonb) ON CONFLICT (name) DO NOTHING", cancellationToken);
+
+    /// <summary>Replaces the metadata; not written when there is no such domain or a sender number belongs to another domain.</summary>
+    public async Task<(bool Written, NumberConflict? Conflict)> UpdateAsync(string name, string technicalJson, CancellationToken cancellationToken) =>
+        await WriteClaimingNumbersAsync(name, technicalJson,
+            "UPDATE domains SET technical_json = @technicalJson::jsonb, updated_at = now() WHERE name = @name", cancellationToken);
+
+    // Any fixed number: every writer of sender numbers takes this lock, so two domains saved at once cannot both claim one.
+    private const long SenderNumbersLockKey = 0x41_76_4E_75_6D_62_65_72; // "AvNumber"
+
+    private async Task<(bool Written, NumberConflict? Conflict)> WriteClaimingNumbersAsync(
+        string name, string technicalJson, string sql, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO domains (name, technical_json) VALUES (@name, @technicalJson::jsonb) ON CONFLICT (name) DO NOTHING",
-            new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var numbers = SenderNumbers(technicalJson);
+        if (numbers.Length > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_xact_lock(@key)", new { key = SenderNumbersLockKey }, transaction, cancellationToken: cancellationToken));
+            var conflict = await connection.QueryFirstOrDefaultAsync<NumberConflict>(new CommandDefinition("""
+                SELECT n.number AS "Number", d.name AS "DomainName", kv.key AS "Key"
+                FROM domains d CROSS JOIN LATERAL jsonb_each_text(d.technical_json) kv
+                JOIN unnest(@numbers) AS n(number) ON regexp_replace(kv.value, '^whatsapp:', '') = n.number
+                WHERE d.name <> @name AND kv.key LIKE 'twilio\_%number'
+                ORDER BY d.name LIMIT 1
+                """, new { name, numbers }, transaction, cancellationToken: cancellationToken));
+            if (conflict is not null) return (false, conflict);
+        }
+        var written = await connection.ExecuteAsync(new CommandDefinition(
+            sql, new { name, technicalJson = SecretKeys.Protect(technicalJson, secrets) }, transaction, cancellationToken: cancellationToken)) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return (written, null);
     }
 
-    /// <summary>Replaces the metadata; false when there is no such domain.</summary>
-    public async Task<bool> UpdateAsync(string name, string technicalJson, CancellationToken cancellationToken)
+    /// <summary>The sender numbers a technical_json names (<c>twilio_sms_number</c>, ...), as E.164 without <c>whatsapp:</c>.</summary>
+    public static string[] SenderNumbers(string technicalJson) =>
+        (JsonSerializer.Deserialize<Dictionary<string, string?>>(technicalJson) ?? [])
+            .Where(kv => IsSenderNumberKey(kv.Key) && !string.IsNullOrWhiteSpace(kv.Value))
+            .Select(kv => StripWhatsApp(kv.Value!))
+            .Distinct()
+            .ToArray();
+
+    public static bool IsSenderNumberKey(string key) => key.StartsWith("twilio_", StringComparison.Ordinal) && key.EndsWith("_number", StringComparison.Ordinal);
+
+    private static string StripWhatsApp(string number)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE domains SET technical_json = @technicalJson::jsonb, updated_at = now() WHERE name = @name",
-            new { name, technicalJson }, cancellationToken: cancellationToken)) == 1;
+        var trimmed = number.Trim();
+        return trimmed.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase) ? trimmed["whatsapp:".Length..].Trim() : trimmed;
     }
 
     /// <summary>Turns credit enforcement on or off; false when there is no such domain.</summary>
@@ -67,4 +119,6 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM domains WHERE name = @name", new { name }, cancellationToken: cancellationToken)) == 1;
     }
+
+    private DomainRow Revealed(DomainRow row) => row with { TechnicalJson = SecretKeys.Reveal(row.TechnicalJson, secrets) };
 }

@@ -1,3 +1,4 @@
+using Aventora.Persistence.Secrets;
 using Dapper;
 using Npgsql;
 
@@ -18,6 +19,8 @@ public sealed record EmailPullConfig
     public required string DefaultType { get; init; }
     public required int PollIntervalSeconds { get; init; }
     public required bool Enabled { get; init; }
+    /// <summary>From addresses (or <c>@domain</c>s) whose mails are read; empty means anyone's.</summary>
+    public string[] AllowedSenders { get; init; } = [];
     public DateTimeOffset? LastPolledAt { get; init; }
     public string? LastError { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -26,21 +29,22 @@ public sealed record EmailPullConfig
     public override string ToString() => $"EmailPullConfig {{ DomainName = {DomainName}, ImapHost = {ImapHost}, Username = {Username}, Password = *** }}";
 }
 
-/// <summary>The <c>email_pull_configs</c> table: one mailbox per domain.</summary>
-public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
+/// <summary>The <c>email_pull_configs</c> table: one mailbox per domain. The password is stored encrypted and read decrypted.</summary>
+public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource, SecretProtector secrets)
 {
     public async Task<EmailPullConfig?> FindAsync(string domainName, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<EmailPullConfig>(new CommandDefinition(
+        var config = await connection.QuerySingleOrDefaultAsync<EmailPullConfig>(new CommandDefinition(
             "SELECT * FROM email_pull_configs WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
+        return config is null ? null : Revealed(config);
     }
 
     public async Task<IReadOnlyList<EmailPullConfig>> ListEnabledAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<EmailPullConfig>(new CommandDefinition(
-            "SELECT * FROM email_pull_configs WHERE enabled ORDER BY domain_name", cancellationToken: cancellationToken))).AsList();
+            "SELECT * FROM email_pull_configs WHERE enabled ORDER BY domain_name", cancellationToken: cancellationToken))).Select(Revealed).ToList();
     }
 
     /// <summary>Creates or replaces the domain's mailbox settings (the id stays, so handled mails stay handled).</summary>
@@ -49,16 +53,17 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO email_pull_configs (id, domain_name, imap_host, imap_port, tls_mode, username, password, folder,
-                                            default_channel, default_type, poll_interval_seconds, enabled)
+                                            default_channel, default_type, poll_interval_seconds, enabled, allowed_senders)
             VALUES (@Id, @DomainName, @ImapHost, @ImapPort, @TlsMode, @Username, @Password, @Folder,
-                    @DefaultChannel, @DefaultType, @PollIntervalSeconds, @Enabled)
+                    @DefaultChannel, @DefaultType, @PollIntervalSeconds, @Enabled, @AllowedSenders)
             ON CONFLICT (domain_name) DO UPDATE SET
                 imap_host = excluded.imap_host, imap_port = excluded.imap_port, tls_mode = excluded.tls_mode,
                 username = excluded.username, password = excluded.password, folder = excluded.folder,
                 default_channel = excluded.default_channel, default_type = excluded.default_type,
                 poll_interval_seconds = excluded.poll_interval_seconds, enabled = excluded.enabled,
+                allowed_senders = excluded.allowed_senders,
                 last_error = NULL, updated_at = now()
-            """, config, cancellationToken: cancellationToken));
+            """, config with { Password = secrets.Protect(config.Password) }, cancellationToken: cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(string domainName, CancellationToken cancellationToken)
@@ -76,4 +81,6 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource)
             "UPDATE email_pull_configs SET last_polled_at = now(), last_error = @error WHERE id = @id",
             new { id, error }, cancellationToken: cancellationToken));
     }
+
+    private EmailPullConfig Revealed(EmailPullConfig config) => config with { Password = secrets.Reveal(config.Password) };
 }

@@ -1,3 +1,4 @@
+using Aventora.Persistence.Secrets;
 using FluentMigrator.Runner;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,9 +9,11 @@ namespace Aventora.Persistence.Migrations;
 
 /// <summary>
 /// Applies every pending migration under a PostgreSQL advisory lock, so that several processes
-/// starting at once migrate one after the other and the later ones find nothing left to do.
+/// starting at once migrate one after the other and the later ones find nothing left to do. Then, under the same lock,
+/// encrypts any secret still stored in plain text (rows written before secrets were encrypted).
 /// </summary>
-public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, IOptions<PostgresOptions> postgres, ILoggerFactory loggerFactory)
+public sealed class DatabaseMigrator(
+    NpgsqlDataSource dataSource, IOptions<PostgresOptions> postgres, PlainSecretsEncryption plainSecrets, ILoggerFactory loggerFactory)
 {
     // Any fixed number: every Aventora process agrees on it.
     private const long AdvisoryLockKey = 0x41_76_65_6E_74_6F_72_61; // "Aventora"
@@ -43,6 +46,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, IOptions<Postg
                 logger.LogInformation("Applying database migrations");
                 runner.MigrateUp();
             }
+            await plainSecrets.EncryptAsync(lockConnection, cancellationToken);
         }
         finally
         {

@@ -9,7 +9,8 @@ namespace Aventora.TwilioEmulator.Calls;
 /// <summary>
 /// Plays a call's life after creation: initiated → ringing → (scripted busy/no-answer/failed) or in-progress,
 /// the TwiML conversation, then completed. Status callbacks go out only for the requested events, except the
-/// final one, which Twilio always sends when a StatusCallback is set.
+/// final one, which Twilio always sends when a StatusCallback is set. A call whose TwiML failed (Twilio speaks "an application
+/// error has occurred" and hangs up) ends completed, and its final callback carries the error's ErrorCode and ErrorMessage.
 /// </summary>
 internal sealed class CallProgress(
     BackgroundJobs jobs, EmulatorTiming timing, PeopleScripts people, AccountStore accounts,
@@ -42,8 +43,9 @@ internal sealed class CallProgress(
 
         var seconds = await walker.WalkAsync(call, token, ct);
 
-        call.End("completed", clock.GetUtcNow(), seconds);
-        await NotifyAsync(call, token, "completed", "completed", ct, duration: seconds);
+        var error = call.ApplicationError;
+        call.End("completed", clock.GetUtcNow(), seconds, error?.Code, error?.Message);
+        await NotifyAsync(call, token, "completed", "completed", ct, duration: seconds, errorCode: error?.Code, errorMessage: error?.Message);
     }
 
     private async Task NotifyAsync(

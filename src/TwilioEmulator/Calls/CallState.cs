@@ -63,6 +63,14 @@ internal sealed class CallState : IListedResource
         Move(status, at);
     }
 
+    /// <summary>The first application error of the call's TwiML (11200 retrieval, 12100 parse, 11100 URL), as Twilio's debugger has it.</summary>
+    public (int Code, string Message)? ApplicationError { get; private set; }
+
+    public void NoteApplicationError(int code, string message)
+    {
+        lock (_gate) ApplicationError ??= (code, message);
+    }
+
     public void Record(string kind, string? text, string? url, DateTimeOffset at)
     {
         lock (_gate) _conversation.Add(new ConversationStep(kind, text, url, at));

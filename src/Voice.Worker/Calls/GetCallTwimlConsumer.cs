@@ -1,9 +1,9 @@
-using System.Security;
 using Aventora.Contracts.Voice;
 using Aventora.Conversations.Assistant;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Aventora.ServiceDefaults;
+using Aventora.ServiceDefaults.Text;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +11,8 @@ namespace Aventora.Voice.Worker.Calls;
 
 /// <summary>
 /// Answers Ingress with the call's next TwiML: the opening, then one assistant turn per thing the person says (Twilio's
-/// speech result), until the assistant ends the conversation. Every turn goes into the request's transcript.
+/// speech result), until the assistant ends the conversation. Every turn goes into the request's transcript. Text goes through
+/// <see cref="XmlText"/>, so a character XML forbids (from an instruction or the assistant) cannot make Twilio refuse the document.
 /// </summary>
 public sealed class GetCallTwimlConsumer(
     CallLogRepository callLogs, ConversationTurnRepository turns, IAssistant assistant, IOptions<IngressOptions> ingress) : IConsumer<GetCallTwiml>
@@ -46,10 +47,10 @@ public sealed class GetCallTwimlConsumer(
     }
 
     private string SayAndListen(string text, Guid requestId) =>
-        Document($"<Gather input=\"speech\" action=\"{SecurityElement.Escape(ingress.Value.Url($"/voice/twiml/{requestId}").ToString())}\" method=\"POST\" speechTimeout=\"auto\">" +
-                 $"<Say>{SecurityElement.Escape(text)}</Say></Gather><Say>We did not hear you. Goodbye.</Say><Hangup/>");
+        Document($"<Gather input=\"speech\" action=\"{XmlText.Escape(ingress.Value.Url($"/voice/twiml/{requestId}").ToString())}\" method=\"POST\" speechTimeout=\"auto\">" +
+                 $"<Say>{XmlText.Escape(text)}</Say></Gather><Say>We did not hear you. Goodbye.</Say><Hangup/>");
 
-    private static string SayAndHangUp(string text) => Document($"<Say>{SecurityElement.Escape(text)}</Say><Hangup/>");
+    private static string SayAndHangUp(string text) => Document($"<Say>{XmlText.Escape(text)}</Say><Hangup/>");
 
     private static string Document(string verbs) => $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{verbs}</Response>";
 }

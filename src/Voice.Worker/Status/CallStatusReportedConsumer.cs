@@ -9,8 +9,10 @@ namespace Aventora.Voice.Worker.Status;
 /// <summary>
 /// Follows a call as Twilio reports it: initiated → ringing → in-progress → completed (with its duration), or busy, no-answer,
 /// failed, canceled with the reason. A call that connected is billed by its type; one that never did gives its reserved
-/// credits back. The report is applied to the request its callback URL names, even before the SID is recorded; the row only
-/// moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
+/// credits back. A call that reports completed with a TwiML application error (11xxx, 12xxx: Twilio said "an application
+/// error has occurred" and hung up) never connected in any sense a domain pays for: it is recorded failed with the error and
+/// its credits go back. The report is applied to the request its callback URL names, even before the SID is recorded; the row
+/// only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
 /// </summary>
 public sealed class CallStatusReportedConsumer(
     CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
@@ -21,6 +23,7 @@ public sealed class CallStatusReportedConsumer(
         var report = context.Message;
         var ct = context.CancellationToken;
         var status = report.Status.ToLowerInvariant();
+        if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
         if (!CallLogLifecycle.CallStatuses.Contains(status))
         {
             logger.LogWarning("Call {CallSid}: status {Status} ignored (not a call status)", report.CallSid, report.Status);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Aventora.IntegrationTests.Infrastructure;
+using Dapper;
 
 namespace Aventora.IntegrationTests.Batches;
 
@@ -20,9 +21,9 @@ public sealed class BatchUploadTests(SystemFixture system)
         var domain = Api.NewDomainName("batch");
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
-            ["twilio_sms_account_sid"] = sms.Sid, ["twilio_sms_auth_token"] = sms.Token, ["twilio_sms_number"] = "+14155550301",
-            ["twilio_phone_account_sid"] = phone.Sid, ["twilio_phone_auth_token"] = phone.Token, ["twilio_phone_number"] = "+14155550302",
-            ["twilio_whatsapp_account_sid"] = whatsapp.Sid, ["twilio_whatsapp_auth_token"] = whatsapp.Token, ["twilio_whatsapp_number"] = "whatsapp:+14155550303",
+            ["twilio_sms_account_sid"] = sms.Sid, ["twilio_sms_auth_token"] = sms.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
+            ["twilio_phone_account_sid"] = phone.Sid, ["twilio_phone_auth_token"] = phone.Token, ["twilio_phone_number"] = SystemFixture.UniqueNumber(),
+            ["twilio_whatsapp_account_sid"] = whatsapp.Sid, ["twilio_whatsapp_auth_token"] = whatsapp.Token, ["twilio_whatsapp_number"] = "whatsapp:" + SystemFixture.UniqueNumber(),
         });
         return (domain, key);
     }
@@ -45,6 +46,14 @@ public sealed class BatchUploadTests(SystemFixture system)
     }
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>A request sent after the uploads under test has reached Twilio: what they published is through the dispatcher too.</summary>
+    private async Task AfterAMarkerRequestAsync()
+    {
+        var marker = await (await system.StartAsync(new { phone_number = SystemFixture.UniqueNumber(), channel = "sms", type = "t", instruction = "marker" }))
+            .AcceptedRequestIdAsync();
+        await system.RequestWithSidAsync(marker);
+    }
 
     [Fact]
     public async Task A_csv_with_rows_for_all_four_channels_ends_as_the_right_requests_in_twilio()
@@ -116,19 +125,188 @@ public sealed class BatchUploadTests(SystemFixture system)
         var to = new[] { SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber() };
         var csv = Utf8(Header + "\n" + $"{to[0]},Ann,,Once,informational,sms\n{to[1]},Bo,,Once,informational,phone\n");
         var idempotencyKey = "upload-" + Guid.NewGuid();
-        var first = await AcceptedAsync(await UploadAsync(key, csv, idempotencyKey: idempotencyKey));
-        var second = await AcceptedAsync(await UploadAsync(key, csv, idempotencyKey: idempotencyKey));
-        Assert.Equal(first["batch_id"]!.GetValue<Guid>(), second["batch_id"]!.GetValue<Guid>());
-        var batchId = first["batch_id"]!.GetValue<Guid>();
-        var third = await AcceptedAsync(await UploadAsync(key, csv, $"?batch_id={batchId}"));
-        Assert.Equal(batchId, third["batch_id"]!.GetValue<Guid>());
+        var firstResponse = await UploadAsync(key, csv, idempotencyKey: idempotencyKey);
+        var first = await AcceptedAsync(firstResponse);
+        Assert.Equal(idempotencyKey, first.Str("batch_id")); // a key of a batch id's form names the batch
+        var batchUuid = first["batch_uuid"]!.GetValue<Guid>();
+
+        var secondResponse = await UploadAsync(key, csv, idempotencyKey: idempotencyKey);
+        Assert.Equal(first.ToJsonString(), (await AcceptedAsync(secondResponse)).ToJsonString());
+        Assert.True(secondResponse.Headers.Contains("Idempotent-Replayed"));
+        // Without the key, by the caller's id or by the uuid: the same batch, its rows published again under the same ids.
+        foreach (var batchId in new[] { idempotencyKey, batchUuid.ToString() })
+        {
+            var again = await AcceptedAsync(await UploadAsync(key, csv, $"?batch_id={batchId}"));
+            Assert.Equal(batchUuid, again["batch_uuid"]!.GetValue<Guid>());
+            Assert.Equal(idempotencyKey, again.Str("batch_id"));
+        }
 
         using var http = system.Ingress.CreateHttpClient(key);
-        var progress = await Eventually.Get(async () => await (await http.GetAsync($"/batches/{batchId}")).JsonAsync(),
+        var progress = await Eventually.Get(async () => await (await http.GetAsync($"/batches/{batchUuid}")).JsonAsync(),
             b => b["pending_count"]!.GetValue<int>() == 0 && b["statuses"]!.AsObject().All(s => s.Key is not ("received" or "routed")),
             "the batch's requests to reach Twilio");
         Assert.Equal(2, progress["statuses"]!.AsObject().Sum(s => s.Value!.GetValue<int>()));
         foreach (var number in to) Assert.Single(await system.Emulator.GetRequestsAsync(number));
+    }
+
+    [Fact]
+    public async Task The_readme_batch_id_is_taken_found_by_it_or_its_uuid_and_is_another_batch_for_another_domain()
+    {
+        const string batchId = "2026-11-crm-export";
+        var (ours, ourKey) = await FourChannelDomainAsync();
+        var (theirs, theirKey) = await FourChannelDomainAsync();
+        var (toOurs, toTheirs) = (SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber());
+        // As the README writes it: the same file, with the same batch_id, from two domains.
+        var answers = new List<JsonObject>();
+        foreach (var (key, to) in new[] { (ourKey, toOurs), (theirKey, toTheirs) })
+        {
+            var answer = await AcceptedAsync(await UploadAsync(key, Utf8($"{Header}\n{to},Ann,,Your order shipped,informational,\n"), $"?default_channel=sms&batch_id={batchId}"));
+            Assert.Equal(batchId, answer.Str("batch_id"));
+            answers.Add(answer);
+        }
+        var (ourUuid, theirUuid) = (answers[0]["batch_uuid"]!.GetValue<Guid>(), answers[1]["batch_uuid"]!.GetValue<Guid>());
+        Assert.NotEqual(ourUuid, theirUuid);
+        foreach (var to in new[] { toOurs, toTheirs })
+            await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(to)).SingleOrDefault(), _ => true, $"the sms to {to}");
+
+        using var http = system.Ingress.CreateHttpClient(ourKey);
+        var byId = await (await http.GetAsync($"/batches/{batchId}")).JsonAsync();
+        Assert.Equal((ourUuid, ours, batchId), (byId["batch_uuid"]!.GetValue<Guid>(), byId.Str("domain_name"), byId.Str("batch_id")));
+        var byUuid = await (await http.GetAsync($"/batches/{ourUuid}")).JsonAsync();
+        Assert.Equal(batchId, byUuid.Str("batch_id"));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/batches/{theirUuid}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/batches/no-such-batch")).StatusCode);
+        var admins = await (await system.Admin.GetAsync($"/batches/{batchId}?domain_name={theirs}")).JsonAsync();
+        Assert.Equal(theirUuid, admins["batch_uuid"]!.GetValue<Guid>());
+
+        var invalid = await UploadAsync(ourKey, Utf8($"{Header}\n"), "?batch_id=" + Uri.EscapeDataString("has spaces"));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("batch_id", await invalid.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Reuploading_a_batch_id_with_other_rows_is_a_409_naming_the_batch_and_sends_nothing()
+    {
+        var (_, key) = await FourChannelDomainAsync();
+        var (to, other) = (SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber());
+        var batchId = "crm-" + Guid.NewGuid().ToString("N")[..12];
+        var original = Utf8($"{Header}\n{to},Ann,,First rows,informational,sms\n");
+        await AcceptedAsync(await UploadAsync(key, original, $"?batch_id={batchId}"));
+
+        foreach (var (csv, query) in new[]
+        {
+            (Utf8($"{Header}\n{other},Bo,,Other rows,informational,sms\n"), $"?batch_id={batchId}"),
+            (Utf8($"{Header}\n{other},Bo,,Other rows,informational,\n"), $"?batch_id={batchId}&default_channel=sms"),
+        })
+        {
+            var refused = await UploadAsync(key, csv, query);
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.Conflict, $"expected 409, got {(int)refused.StatusCode}: {body}");
+            Assert.Contains("batch_content_differs", body);
+            Assert.Contains(batchId, body);
+        }
+        await AcceptedAsync(await UploadAsync(key, original, $"?batch_id={batchId}")); // the original file resumes it
+
+        await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(to)).SingleOrDefault(), _ => true, "the first upload's sms");
+        await AfterAMarkerRequestAsync();
+        Assert.Empty(await system.Emulator.GetRequestsAsync(other));
+        Assert.Single(await system.Emulator.GetRequestsAsync(to));
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_with_another_file_is_a_422_and_sends_nothing()
+    {
+        var (_, key) = await FourChannelDomainAsync();
+        var (to, other) = (SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber());
+        var idempotencyKey = Guid.NewGuid().ToString();
+        await AcceptedAsync(await UploadAsync(key, Utf8($"{Header}\n{to},Ann,,First,informational,sms\n"), idempotencyKey: idempotencyKey));
+
+        var refused = await UploadAsync(key, Utf8($"{Header}\n{other},Bo,,Second,informational,sms\n"), idempotencyKey: idempotencyKey);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal("idempotency_key_reused", (await refused.JsonAsync()).Str("code"));
+        // The key also names the batch: with a batch_id of the key's value and the key itself, the key's 422 comes first.
+        var both = await UploadAsync(key, Utf8($"{Header}\n{other},Bo,,Second,informational,sms\n"), $"?batch_id={idempotencyKey}", idempotencyKey: idempotencyKey);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, both.StatusCode);
+
+        await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(to)).SingleOrDefault(), _ => true, "the first upload's sms");
+        await AfterAMarkerRequestAsync();
+        Assert.Empty(await system.Emulator.GetRequestsAsync(other));
+    }
+
+    [Fact]
+    public async Task A_retry_of_the_same_file_and_fields_is_a_replay_whether_sent_as_csv_or_as_multipart()
+    {
+        var (_, key) = await FourChannelDomainAsync();
+        var to = SystemFixture.UniqueNumber();
+        var csv = Utf8($"{Header}\n{to},Ann,,Hello,informational,\n");
+        var idempotencyKey = Guid.NewGuid().ToString();
+        var first = await AcceptedAsync(await UploadAsync(key, csv, "?default_channel=sms", idempotencyKey: idempotencyKey));
+
+        // Each multipart upload has its own boundary: the key's request is the file's content and the fields, not the bytes on the wire.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var http = system.Ingress.CreateHttpClient(key);
+            using var form = new MultipartFormDataContent { { new StringContent("sms"), "default_channel" } };
+            var file = new ByteArrayContent(csv);
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+            form.Add(file, "file", "people.csv");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/batches") { Content = form };
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            var replay = await http.SendAsync(request);
+            Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
+            Assert.Equal(first.ToJsonString(), (await AcceptedAsync(replay)).ToJsonString());
+        }
+        await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(to)).SingleOrDefault(), _ => true, "the sms");
+        await AfterAMarkerRequestAsync();
+        Assert.Single(await system.Emulator.GetRequestsAsync(to));
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_away_while_its_batch_is_published_leaves_it_failed_with_what_was_published()
+    {
+        // One publish at a time, so publishing a few thousand rows lasts long enough to hang up in the middle of it.
+        var settings = new Dictionary<string, string?>(system.Settings) { ["Batches:PublishConcurrency"] = "1", ["Batches:DropFolder"] = "" };
+        await using var ingress = new ServiceHost<IngressApiEntryPoint>(FreePort.Next(), settings, new LogCapture());
+        await Task.Run(ingress.StartServer);
+        var domain = Api.NewDomainName("gone"); // not a configured domain: the dispatcher fails its rows without calling Twilio
+        const int rows = 2000;
+        var file = new StringBuilder(Header + "\n");
+        // Numbers outside SystemFixture.UniqueNumber's range (+1415...), so no other test counts these rows.
+        for (var i = 0; i < rows; i++) file.Append($"+1646{2_000_000 + i:0000000},Ann,,Row {i},informational,sms\n");
+        var csv = Utf8(file.ToString());
+        var batchId = "gone-" + Guid.NewGuid().ToString("N")[..8];
+        var path = $"/batches?domain_name={domain}&batch_id={batchId}";
+        using var http = ingress.CreateHttpClient(SystemFixture.AdminKey);
+
+        using var hangUp = new CancellationTokenSource();
+        var content = new ByteArrayContent(csv);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        var upload = http.PostAsync(path, content, hangUp.Token);
+        await using var db = await system.Database.OpenConnectionAsync();
+        await Eventually.Get(() => db.QuerySingleOrDefaultAsync<string>(
+                "SELECT status FROM batches WHERE domain_name = @domain AND client_batch_id = @batchId", new { domain, batchId }),
+            status => status == "publishing", "the batch to start publishing");
+        hangUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
+
+        var failed = await Eventually.Get(async () => await db.QuerySingleAsync<(string Status, int Accepted, int Published, string? Reason)>(
+                "SELECT status, accepted_count, published_count, failure_reason FROM batches WHERE domain_name = @domain AND client_batch_id = @batchId",
+                new { domain, batchId }),
+            b => b.Status != "publishing", "the batch to stop publishing");
+        Assert.Equal("failed", failed.Status);
+        Assert.InRange(failed.Published, 0, rows - 1);
+        Assert.InRange(failed.Accepted, failed.Published, rows);
+        Assert.Contains("client went away", failed.Reason);
+        Assert.Contains(batchId, failed.Reason);
+
+        // The same file again sends the rest and the batch reads published.
+        var againContent = new ByteArrayContent(csv);
+        againContent.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        var again = await AcceptedAsync(await http.PostAsync(path, againContent));
+        Assert.Equal(("published", rows), (again.Str("status"), again["published_count"]!.GetValue<int>()));
+        var progress = await (await http.GetAsync($"/batches/{batchId}?domain_name={domain}")).JsonAsync();
+        Assert.Equal("published", progress.Str("status"));
+        Assert.Null(progress["failure_reason"]);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class DropFolderTests(SystemFixture system)
         await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
             ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token,
-            ["twilio_sms_number"] = "+14155550501", ["twilio_phone_number"] = "+14155550502", ["twilio_whatsapp_number"] = "+14155550503",
+            ["twilio_sms_number"] = SystemFixture.UniqueNumber(), ["twilio_phone_number"] = SystemFixture.UniqueNumber(), ["twilio_whatsapp_number"] = SystemFixture.UniqueNumber(),
         });
         return Directory.CreateDirectory(Path.Combine(system.DropFolder, domain)).FullName;
     }

@@ -16,7 +16,7 @@ public static class BillingFixtureExtensions
         var key = await system.CreateDomainAsync(name, new Dictionary<string, string>
         {
             ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token,
-            ["twilio_sms_number"] = "+14155550501", ["twilio_phone_number"] = "+14155550502", ["twilio_whatsapp_number"] = "+14155550503",
+            ["twilio_sms_number"] = SystemFixture.UniqueNumber(), ["twilio_phone_number"] = SystemFixture.UniqueNumber(), ["twilio_whatsapp_number"] = SystemFixture.UniqueNumber(),
         }, credits);
         return new BilledDomain(name, key, account.Sid);
     }

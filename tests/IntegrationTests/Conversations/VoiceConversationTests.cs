@@ -83,9 +83,10 @@ public sealed class VoiceConversationTests(SystemFixture system)
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await http.SendAsync(request)).StatusCode);
     }
 
+    /// <summary>The domain's auth token, decrypted as the services read it (the column holds it encrypted).</summary>
     private async Task<string> TokenOfAsync(ConversationDomain domain)
     {
-        await using var db = await system.Database.OpenConnectionAsync();
-        return await Dapper.SqlMapper.ExecuteScalarAsync<string>(db, "SELECT technical_json ->> 'twilio_auth_token' FROM domains WHERE name = @name", new { name = domain.Name }) ?? "";
+        var row = await system.Ingress.Services.GetRequiredService<Aventora.Persistence.Domains.DomainRepository>().FindAsync(domain.Name, CancellationToken.None);
+        return System.Text.Json.JsonDocument.Parse(row!.TechnicalJson).RootElement.GetProperty("twilio_auth_token").GetString() ?? "";
     }
 }

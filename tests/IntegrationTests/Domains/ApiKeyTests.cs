@@ -67,7 +67,7 @@ public sealed class ApiKeyTests(SystemFixture system)
         var account = await system.NewAccountAsync();
         var a = Api.NewDomainName("reader-a");
         var b = Api.NewDomainName("reader-b");
-        var keyA = await system.CreateDomainAsync(a, new Dictionary<string, string> { ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token, ["twilio_sms_number"] = "+14155550241" });
+        var keyA = await system.CreateDomainAsync(a, new Dictionary<string, string> { ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber() });
         var keyB = await system.CreateDomainAsync(b, new Dictionary<string, string>());
         var id = await (await system.StartAsync(new { phone_number = SystemFixture.UniqueNumber(), channel = "sms", type = "t", instruction = "mine" }, keyA)).AcceptedRequestIdAsync();
         await system.RequestWithSidAsync(id, keyA);

@@ -14,19 +14,20 @@ public sealed class ChannelsTests(SystemFixture system)
         var phone = await system.NewAccountAsync();
         var whatsapp = await system.NewAccountAsync();
         var domain = Api.NewDomainName("four");
+        var (smsNumber, phoneNumber, whatsappNumber) = (SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber(), SystemFixture.UniqueNumber());
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
-            ["twilio_sms_account_sid"] = sms.Sid, ["twilio_sms_auth_token"] = sms.Token, ["twilio_sms_number"] = "+14155550201",
-            ["twilio_phone_account_sid"] = phone.Sid, ["twilio_phone_auth_token"] = phone.Token, ["twilio_phone_number"] = "+14155550202",
-            ["twilio_whatsapp_account_sid"] = whatsapp.Sid, ["twilio_whatsapp_auth_token"] = whatsapp.Token, ["twilio_whatsapp_number"] = "whatsapp:+14155550203",
+            ["twilio_sms_account_sid"] = sms.Sid, ["twilio_sms_auth_token"] = sms.Token, ["twilio_sms_number"] = smsNumber,
+            ["twilio_phone_account_sid"] = phone.Sid, ["twilio_phone_auth_token"] = phone.Token, ["twilio_phone_number"] = phoneNumber,
+            ["twilio_whatsapp_account_sid"] = whatsapp.Sid, ["twilio_whatsapp_auth_token"] = whatsapp.Token, ["twilio_whatsapp_number"] = "whatsapp:" + whatsappNumber,
         });
 
         var expected = new[]
         {
-            (Channel: "sms", Account: sms.Sid, From: "+14155550201", Prefix: "", Resource: "Messages"),
-            (Channel: "wmsg", Account: whatsapp.Sid, From: "whatsapp:+14155550203", Prefix: "whatsapp:", Resource: "Messages"),
-            (Channel: "phone", Account: phone.Sid, From: "+14155550202", Prefix: "", Resource: "Calls"),
-            (Channel: "wvoice", Account: whatsapp.Sid, From: "whatsapp:+14155550203", Prefix: "whatsapp:", Resource: "Calls"),
+            (Channel: "sms", Account: sms.Sid, From: smsNumber, Prefix: "", Resource: "Messages"),
+            (Channel: "wmsg", Account: whatsapp.Sid, From: "whatsapp:" + whatsappNumber, Prefix: "whatsapp:", Resource: "Messages"),
+            (Channel: "phone", Account: phone.Sid, From: phoneNumber, Prefix: "", Resource: "Calls"),
+            (Channel: "wvoice", Account: whatsapp.Sid, From: "whatsapp:" + whatsappNumber, Prefix: "whatsapp:", Resource: "Calls"),
         };
         foreach (var (channel, account, from, prefix, resource) in expected)
         {
@@ -58,7 +59,7 @@ public sealed class ChannelsTests(SystemFixture system)
         var domain = Api.NewDomainName("opening");
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
-            ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token, ["twilio_phone_number"] = "+14155550211",
+            ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token, ["twilio_phone_number"] = SystemFixture.UniqueNumber(),
         });
         var to = SystemFixture.UniqueNumber();
         var id = await (await system.StartAsync(new { phone_number = to, channel = "phone", type = "appointment_booking", instruction = "Book a cleaning", name = "Ana" }, key))
@@ -77,7 +78,7 @@ public sealed class ChannelsTests(SystemFixture system)
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
             ["twilio_account_sid"] = shared.Sid, ["twilio_auth_token"] = shared.Token,
-            ["twilio_sms_number"] = "+14155550221", ["twilio_phone_number"] = "+14155550222", ["twilio_whatsapp_number"] = "+14155550223",
+            ["twilio_sms_number"] = SystemFixture.UniqueNumber(), ["twilio_phone_number"] = SystemFixture.UniqueNumber(), ["twilio_whatsapp_number"] = SystemFixture.UniqueNumber(),
         });
         foreach (var channel in new[] { "sms", "wmsg", "phone", "wvoice" })
         {
@@ -112,7 +113,7 @@ public sealed class ChannelsTests(SystemFixture system)
         var domain = Api.NewDomainName("changed");
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
-            ["twilio_sms_account_sid"] = first.Sid, ["twilio_sms_auth_token"] = first.Token, ["twilio_sms_number"] = "+14155550231",
+            ["twilio_sms_account_sid"] = first.Sid, ["twilio_sms_auth_token"] = first.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
         });
         async Task<string> SendAsync()
         {

@@ -14,7 +14,7 @@ public sealed class SecretsTests(SystemFixture system)
         var domain = Api.NewDomainName("secret");
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
-            ["twilio_sms_account_sid"] = account.Sid, ["twilio_sms_auth_token"] = account.Token, ["twilio_sms_number"] = "+14155550251",
+            ["twilio_sms_account_sid"] = account.Sid, ["twilio_sms_auth_token"] = account.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
         });
         var to = SystemFixture.UniqueNumber();
         var id = await (await system.StartAsync(new { phone_number = to, channel = "sms", type = "informational", instruction = "Secrets stay secret" }, key))
@@ -23,7 +23,7 @@ public sealed class SecretsTests(SystemFixture system)
 
         var read = await system.Admin.GetStringAsync($"/admin/domains/{domain}");
         var list = await system.Admin.GetStringAsync("/admin/domains");
-        var updated = await (await system.Admin.PutAsJsonAsync($"/admin/domains/{domain}", new { technical_json = new { twilio_sms_number = "+14155550252" } }))
+        var updated = await (await system.Admin.PutAsJsonAsync($"/admin/domains/{domain}", new { technical_json = new { twilio_sms_number = SystemFixture.UniqueNumber() } }))
             .Content.ReadAsStringAsync();
         foreach (var answer in new[] { read, list, updated, request.ToJsonString() })
         {

@@ -23,9 +23,9 @@ public sealed class EmailPullTests(SystemFixture system)
         var domain = Api.NewDomainName("mail");
         var key = await system.CreateDomainAsync(domain, new Dictionary<string, string>
         {
-            ["twilio_sms_account_sid"] = sms.Sid, ["twilio_sms_auth_token"] = sms.Token, ["twilio_sms_number"] = "+14155550401",
-            ["twilio_phone_account_sid"] = phone.Sid, ["twilio_phone_auth_token"] = phone.Token, ["twilio_phone_number"] = "+14155550402",
-            ["twilio_whatsapp_account_sid"] = whatsapp.Sid, ["twilio_whatsapp_auth_token"] = whatsapp.Token, ["twilio_whatsapp_number"] = "whatsapp:+14155550403",
+            ["twilio_sms_account_sid"] = sms.Sid, ["twilio_sms_auth_token"] = sms.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
+            ["twilio_phone_account_sid"] = phone.Sid, ["twilio_phone_auth_token"] = phone.Token, ["twilio_phone_number"] = SystemFixture.UniqueNumber(),
+            ["twilio_whatsapp_account_sid"] = whatsapp.Sid, ["twilio_whatsapp_auth_token"] = whatsapp.Token, ["twilio_whatsapp_number"] = "whatsapp:" + SystemFixture.UniqueNumber(),
         });
         var folder = await _imap.CreateFolderAsync("t-" + Guid.NewGuid().ToString("N")[..12]);
         using var http = system.Ingress.CreateHttpClient(key);

@@ -18,14 +18,15 @@ public static class Api
     }
 
     /// <summary>Polls GET /requests/{id} until the request reaches a state <paramref name="until"/> accepts.</summary>
-    public static async Task<JsonObject> RequestWhenAsync(this SystemFixture system, Guid id, Func<JsonObject, bool> until, string what, string? apiKey = SystemFixture.AdminKey)
+    public static async Task<JsonObject> RequestWhenAsync(
+        this SystemFixture system, Guid id, Func<JsonObject, bool> until, string what, string? apiKey = SystemFixture.AdminKey, TimeSpan? within = null)
     {
         using var http = system.Ingress.CreateHttpClient(apiKey);
         return await Eventually.Get(async () =>
         {
             var response = await http.GetAsync($"/requests/{id}");
             return response.IsSuccessStatusCode ? await response.JsonAsync() : null;
-        }, until, what);
+        }, until, what, within);
     }
 
     public static Task<JsonObject> RequestWithSidAsync(this SystemFixture system, Guid id, string? apiKey = SystemFixture.AdminKey) =>

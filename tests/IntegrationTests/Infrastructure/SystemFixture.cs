@@ -36,10 +36,16 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
+    /// <summary>The host of the run's IMAP server (AVENTORA_TEST_IMAP), the one host the mailbox allow-lists open.</summary>
+    public static string TestImapHost { get; } =
+        Environment.GetEnvironmentVariable("AVENTORA_TEST_IMAP") is { } imap && imap.LastIndexOf(':') > 0 ? imap[..imap.LastIndexOf(':')] : "127.0.0.1";
+
     /// <summary>Batches:MaxFileBytes of this run: small, so the oversized-file test stays small.</summary>
     public const long BatchMaxFileBytes = 256 * 1024;
     /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
     public string DropFolder { get; } = Directory.CreateTempSubdirectory("aventora-drop-").FullName;
+    /// <summary>DataProtection:KeysFolder of this run: one key ring the four services (and any extra Ingress host) share.</summary>
+    public string KeysFolder { get; } = Directory.CreateTempSubdirectory("aventora-keys-").FullName;
 
     public async Task InitializeAsync()
     {
@@ -75,7 +81,9 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Billing:CallPrices:reminder"] = "7",
             ["Batches:MaxFileBytes"] = BatchMaxFileBytes.ToString(),
             ["Batches:DropFolder"] = DropFolder,
+            ["DataProtection:KeysFolder"] = KeysFolder,
             ["Batches:DropPollInterval"] = "00:00:00.200",
+            ["Idempotency:SweepInterval"] = "00:00:00.500",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
             // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").
@@ -86,6 +94,9 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Reconciler:QuietAfter"] = "00:00:30",
             ["Reconciler:ReservationSweepAfter"] = "00:00:05",
             ["Reconciler:RecordRetryFor"] = "00:00:02",
+            // The test Dovecot speaks plain IMAP on loopback: the operator's allow-lists open exactly that host.
+            ["EmailPull:AllowPlainImapHosts:0"] = TestImapHost,
+            ["EmailPull:AllowedPrivateHosts:0"] = TestImapHost,
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
@@ -162,6 +173,7 @@ public sealed class SystemFixture : IAsyncLifetime
         if (Database is not null) await Database.DisposeAsync();
         if (Infrastructure is not null) await Infrastructure.DisposeAsync();
         try { Directory.Delete(DropFolder, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(KeysFolder, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -26,7 +26,10 @@ public sealed class BrokerDownTests(SystemFixture system)
         });
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains("broker is unavailable", (await response.JsonAsync()).Str("title"));
+        var problem = await response.JsonAsync();
+        Assert.Contains("did not confirm", problem.Str("title"));
+        Assert.Contains("Idempotency-Key", problem.Str("title"));
+        Assert.Equal($"/requests/{problem.Str("request_id")}", problem.Str("status_url"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
     }
 }

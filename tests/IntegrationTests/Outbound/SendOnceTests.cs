@@ -1,6 +1,7 @@
 using Aventora.IntegrationTests.Billing;
 using Aventora.IntegrationTests.Infrastructure;
 using Aventora.Outbound.Reconciliation;
+using Aventora.TwilioEmulator.Inspection;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,6 +35,49 @@ public sealed class SendOnceTests(SystemFixture system)
         var price = channel == "sms" ? 3 : 10; // a connected informational call costs Billing:CallPrices:informational
         await system.SettledBalanceAsync(domain.Name, 100 - price);
         Assert.Single(await system.LedgerAsync(domain.Name), e => e!["kind"]!.GetValue<string>() != "grant");
+    }
+
+    [Theory]
+    [InlineData("sms", "timeout")]
+    [InlineData("sms", "drop")]
+    [InlineData("sms", "500")]
+    [InlineData("phone", "timeout")]
+    [InlineData("wvoice", "drop")]
+    public async Task Twilio_failing_after_it_created_the_message_or_call_sends_nothing_twice(string channel, string fault)
+    {
+        var domain = await system.NewBilledDomainAsync("lost-answer", credits: 100);
+        var to = SystemFixture.UniqueNumber();
+        // Twilio creates it, then the answer is lost: held for 3 s and cut, cut at once, or a 500. Its status callbacks still come,
+        // and may well arrive before the worker knows the SID.
+        await system.Emulator.AddFailureAsync(new FailureRule(To: to, AfterCreate: fault, DelayMs: fault == "timeout" ? 3000 : null, Method: "POST", Times: 1));
+
+        var id = await system.StartAsync(domain, channel, to);
+
+        var final = channel == "sms" ? "delivered" : "completed";
+        var request = await system.RequestWhenAsync(id, r => r.Str("status") == final && r.Str("twilio_sid") != "", $"the {channel} request to end {final}");
+        var sids = channel == "sms"
+            ? (await system.Emulator.GetMessagesAsync(to)).Select(m => m.Sid).ToList()
+            : (await system.Emulator.GetCallsAsync(to)).Select(c => c.Sid).ToList();
+        Assert.Equal([request.Str("twilio_sid")], sids);
+        await system.SettledBalanceAsync(domain.Name, 100 - (channel == "sms" ? 3 : 10));
+    }
+
+    [Fact]
+    public async Task A_lost_answer_with_nothing_created_at_Twilio_fails_outcome_unknown_and_gives_the_credits_back()
+    {
+        var domain = await system.NewBilledDomainAsync("nothing-created", credits: 100);
+        var to = SystemFixture.UniqueNumber();
+        // A 503 before anything is created: the worker cannot know that, so it asks Twilio, finds nothing, and never resends.
+        await system.Emulator.AddFailureAsync(new FailureRule(To: to, Status: 503, Code: 20503, Method: "POST", Times: 1));
+
+        var id = await system.StartAsync(domain, "sms", to);
+
+        var request = await system.RequestWhenAsync(id, r => r.Str("status") == "failed", "the request to fail", within: TimeSpan.FromSeconds(60));
+        Assert.Equal("outcome_unknown", request.Str("error_code"));
+        Assert.Contains("not sent again", request.Str("error_message"));
+        Assert.Empty(await system.Emulator.GetMessagesAsync(to));
+        Assert.Single(await system.Emulator.GetRequestsAsync(to), r => r.Method == "POST");
+        await system.SettledBalanceAsync(domain.Name, 100);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Aventora.IntegrationTests.Infrastructure;
-using Aventora.Ingress.Api.Webhooks;
 
 namespace Aventora.IntegrationTests.Status;
 
@@ -116,25 +115,12 @@ public sealed class StatusCallbackTests(SystemFixture system)
         await (await system.StartAsync(Api.StartBody(to, channel, "informational", "Your parcel arrives today")))
             .AcceptedRequestIdAsync();
 
-    private Dictionary<string, string> MessageForm(string sid, string status, string? errorCode = null)
-    {
-        var form = new Dictionary<string, string>
-        {
-            ["MessageSid"] = sid, ["SmsSid"] = sid, ["AccountSid"] = system.EnvironmentAccount.Sid,
-            ["MessageStatus"] = status, ["SmsStatus"] = status, ["ApiVersion"] = "2010-04-01",
-        };
-        if (errorCode is not null) form["ErrorCode"] = errorCode;
-        return form;
-    }
+    private Dictionary<string, string> MessageForm(string sid, string status, string? errorCode = null) => system.MessageForm(sid, status, errorCode);
 
     /// <summary>Posts a callback as Twilio would, signed with <paramref name="signedWith"/> (or unsigned when null).</summary>
     private async Task<HttpStatusCode> PostAsync(string path, Dictionary<string, string> form, string? signedWith)
     {
         using var http = system.Ingress.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-        if (signedWith is not null)
-            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(signedWith, system.Settings["Ingress:PublicBaseUrl"] + path, form));
-        using var response = await http.SendAsync(request);
-        return response.StatusCode;
+        return await system.PostCallbackAsync(http, path, form, signedWith);
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using Aventora.IntegrationTests.Billing;
 using Aventora.IntegrationTests.Infrastructure;
-using Aventora.Ingress.Api.Webhooks;
 
 namespace Aventora.IntegrationTests.Status;
 
@@ -79,7 +78,7 @@ public sealed class ThinWebhookTests(SystemFixture system)
         var attacker = Api.NewDomainName("attacker");
         await system.CreateDomainAsync(attacker, new Dictionary<string, string>
         {
-            ["twilio_account_sid"] = attackerAccount.Sid, ["twilio_auth_token"] = attackerAccount.Token, ["twilio_sms_number"] = "+14155550601",
+            ["twilio_account_sid"] = attackerAccount.Sid, ["twilio_auth_token"] = attackerAccount.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
         });
         var id = await system.StartAsync(victim, "sms", SystemFixture.UniqueNumber());
         var delivered = await system.RequestWhenAsync(id, r => r.Str("status") == "delivered", "the victim's sms to be delivered");
@@ -102,25 +101,8 @@ public sealed class ThinWebhookTests(SystemFixture system)
 
     private static string CallbackUrl(Guid requestId) => $"/twilio/status/message?channel=sms&request_id={requestId:D}";
 
-    private Dictionary<string, string> MessageForm(string sid, string status, string? errorCode = null)
-    {
-        var form = new Dictionary<string, string>
-        {
-            ["MessageSid"] = sid, ["SmsSid"] = sid, ["AccountSid"] = system.EnvironmentAccount.Sid,
-            ["MessageStatus"] = status, ["SmsStatus"] = status, ["ApiVersion"] = "2010-04-01",
-        };
-        if (errorCode is not null) form["ErrorCode"] = errorCode;
-        return form;
-    }
+    private Dictionary<string, string> MessageForm(string sid, string status, string? errorCode = null) => system.MessageForm(sid, status, errorCode);
 
-    private async Task<HttpStatusCode> PostAsync(
-        HttpClient http, string pathAndQuery, Dictionary<string, string> form, string? signedWith, string? signedUrl = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
-        if (signedWith is not null)
-            request.Headers.Add(TwilioSignature.Header,
-                TwilioSignature.Compute(signedWith, system.Settings["Ingress:PublicBaseUrl"] + (signedUrl ?? pathAndQuery), form));
-        using var response = await http.SendAsync(request);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> PostAsync(HttpClient http, string pathAndQuery, Dictionary<string, string> form, string? signedWith, string? signedUrl = null) =>
+        system.PostCallbackAsync(http, pathAndQuery, form, signedWith, signedUrl);
 }

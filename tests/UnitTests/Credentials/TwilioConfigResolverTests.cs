@@ -78,6 +78,27 @@ public sealed class TwilioConfigResolverTests
     }
 
     [Fact]
+    public void The_operator_can_keep_the_environments_sender_for_requests_without_a_domain()
+    {
+        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TWILIO_ACCOUNT_SID"] = EnvSid, ["TWILIO_AUTH_TOKEN"] = EnvToken, ["TWILIO_SMS_NUMBER"] = "+14155550009",
+        }).Build();
+
+        var domain = TwilioConfigResolver.GetTwilioConfig(Domain(new()), "sms", environment, fallbackSenderForDomains: false);
+        Assert.Null(domain.Config);
+        Assert.Equal(TwilioConfigResolver.MissingSender, domain.FailureCode);
+        Assert.Contains("twilio_sms_number", domain.FailureReason);
+        Assert.Contains(TwilioConfigResolver.FallbackSenderForDomainsKey, domain.FailureReason);
+
+        var ownNumber = TwilioConfigResolver.GetTwilioConfig(Domain(new() { ["twilio_sms_number"] = "+14155550001" }), "sms", environment, fallbackSenderForDomains: false);
+        Assert.Equal(("+14155550001", EnvSid), (ownNumber.Config!.FromNumber, ownNumber.Config.AccountSid)); // the environment's account still serves
+
+        var domainless = TwilioConfigResolver.GetTwilioConfig(null, "sms", environment, fallbackSenderForDomains: false);
+        Assert.Equal("+14155550009", domainless.Config!.FromNumber);
+    }
+
+    [Fact]
     public void WhatsApp_channels_use_the_whatsapp_keys_and_numbers_lose_their_prefix()
     {
         var technical = new Dictionary<string, string?>

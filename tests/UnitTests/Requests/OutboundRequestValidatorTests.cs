@@ -56,9 +56,62 @@ public sealed class OutboundRequestValidatorTests
     [Fact]
     public void Template_fields_are_checked()
     {
-        Assert.Contains("content_sid", Invalid(Good with { ContentSid = "HXnope" }));
-        Assert.Contains("content_variables", Invalid(Good with { ContentSid = "HX" + new string('a', 32), ContentVariables = "[1]" }));
-        Assert.True(OutboundRequestValidator.TryValidate(Good with { ContentSid = "HX" + new string('a', 32), ContentVariables = "{\"1\":\"Jane\"}" }, out _, out _));
+        var whatsApp = Good with { Channel = "wmsg" };
+        Assert.Contains("content_sid", Invalid(whatsApp with { ContentSid = "HXnope" }));
+        Assert.Contains("content_variables", Invalid(whatsApp with { ContentSid = "HX" + new string('a', 32), ContentVariables = "[1]" }));
+        Assert.True(OutboundRequestValidator.TryValidate(whatsApp with { ContentSid = "HX" + new string('a', 32), ContentVariables = "{\"1\":\"Jane\"}" }, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("sms")]
+    [InlineData("phone")]
+    [InlineData("wvoice")]
+    public void Template_fields_are_refused_outside_WhatsApp_messages(string channel)
+    {
+        var errors = Errors(Good with { Channel = channel, ContentSid = "HX" + new string('a', 32), ContentVariables = "{\"1\":\"Jane\"}" });
+        Assert.Contains("only for channel 'wmsg'", errors["content_sid"].Single());
+        Assert.Contains("only for channel 'wmsg'", errors["content_variables"].Single());
+    }
+
+    [Fact]
+    public void Content_variables_are_bounded_at_10_KB()
+    {
+        var huge = "{\"1\":\"" + new string('a', 500 * 1024) + "\"}";
+        var errors = Errors(Good with { Channel = "wmsg", ContentSid = "HX" + new string('a', 32), ContentVariables = huge });
+        Assert.Contains("longer than 10240", errors["content_variables"].Single());
+    }
+
+    [Theory]
+    [InlineData("instruction", "Call\u0001 Jane")]
+    [InlineData("name", "Ja\nne")]
+    [InlineData("name", "Jane\u0000")]
+    [InlineData("type", "info\u007F")]
+    [InlineData("email", "jane@example.com\u001B")]
+    [InlineData("instruction", "Call \uFFFE Jane")]
+    public void Control_characters_are_refused_naming_the_field(string field, string text)
+    {
+        var request = field switch
+        {
+            "instruction" => Good with { Instruction = text },
+            "name" => Good with { Name = text },
+            "type" => Good with { Type = text },
+            _ => Good with { Email = text },
+        };
+        Assert.Contains(Errors(request)[field], m => m.Contains("control character"));
+    }
+
+    [Fact]
+    public void An_unpaired_surrogate_is_refused() =>
+        Assert.Contains(Errors(Good with { Instruction = "Call " + (char)0xD800 + " Jane" })["instruction"], m => m.Contains("U+D800"));
+
+    [Fact]
+    public void An_instruction_may_hold_tabs_and_line_breaks() =>
+        Assert.True(OutboundRequestValidator.TryValidate(Good with { Instruction = "Line one\r\n\tLine two" }, out _, out _));
+
+    private static Dictionary<string, string[]> Errors(StartRequest request)
+    {
+        Assert.False(OutboundRequestValidator.TryValidate(request, out _, out var errors));
+        return errors;
     }
 
     private static string[] Invalid(StartRequest request)

@@ -28,4 +28,27 @@ public sealed class PhoneNumberTests
         Assert.Null(number);
         Assert.Contains(reason, error);
     }
+
+    [Theory]
+    [InlineData("+1415555CALL", "+14155552255")]
+    [InlineData("+1 415 555 CALL", "+14155552255")]
+    public void Letters_are_refused_and_the_number_as_understood_is_shown(string input, string understood)
+    {
+        Assert.False(PhoneNumber.TryParse(input, out var number, out var error));
+        Assert.Null(number);
+        Assert.Contains("letters", error);
+        Assert.Contains(understood, error);
+    }
+
+    [Theory]
+    [InlineData("+1 415 555 2671 ext. 12")]
+    [InlineData("+14155552671 x12")]
+    [InlineData("+14155552671;ext=12")]
+    public void An_extension_is_refused_not_dropped(string input)
+    {
+        Assert.False(PhoneNumber.TryParse(input, out var number, out var error));
+        Assert.Null(number);
+        Assert.Contains("extension (12)", error);
+        Assert.Contains("+14155552671", error);
+    }
 }

@@ -39,7 +39,7 @@ public sealed class CallLogLifecycleTests
     [Fact]
     public void The_update_guard_lists_exactly_the_statuses_below()
     {
-        Assert.Equal(["received", "routed", "sending", "accepted", "scheduled", "queued", "initiated", "ringing"],
+        Assert.Equal(["received", "routed", "sending", "unconfirmed", "accepted", "scheduled", "queued", "initiated", "ringing"],
             CallLogLifecycle.Before("in-progress"));
         Assert.Empty(CallLogLifecycle.Before("not-a-status"));
         Assert.DoesNotContain("completed", CallLogLifecycle.Before("failed"));
