@@ -109,6 +109,9 @@ export Postgres__ConnectionString="Host=localhost;Port=$PG_PORT;Database=$DB;Use
 export RabbitMq__VirtualHost="$VHOST" RabbitMq__Username="$MQ_USER" RabbitMq__Password="$MQ_PASSWORD"
 export Ingress__PublicBaseUrl="http://localhost:$PORT" Twilio__ApiBaseUrl="http://localhost:$((PORT + 4))" Admin__ApiKey="$ADMIN_KEY"
 export EmailPull__Enabled=false Serilog__MinimumLevel__Default=Warning
+# The data-protection keys every service of this run shares (auth tokens are encrypted at rest); dropped with the logs' run.
+export DataProtection__KeysFolder="$PWD/$LOGS/keys"
+mkdir -p "$DataProtection__KeysFolder"
 # Short reconciler times, so what faults leave open is settled within the run (production defaults are minutes).
 export Reconciler__Interval=00:00:01 Reconciler__UnconfirmedAfter=00:00:02 Reconciler__StuckSendingAfter=00:00:10 \
   Reconciler__GiveUpAfter=00:01:00 Reconciler__QuietAfter=00:00:20 Reconciler__ReservationSweepAfter=00:00:10
