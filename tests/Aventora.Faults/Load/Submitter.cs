@@ -68,7 +68,8 @@ public sealed class Submitter(HttpClient ingress, string apiKey, string domainNa
                     using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
                     return new Submission(request, answer.RootElement.GetProperty("request_id").GetGuid(), attempts, refusals, lost, null);
                 }
-                if ((int)response.StatusCode < 500)
+                // 409: the first attempt with this Idempotency-Key is still being handled; its answer comes on a retry.
+                if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.Conflict)
                     return new Submission(request, null, attempts, refusals, lost, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable) refusals++;
             }
