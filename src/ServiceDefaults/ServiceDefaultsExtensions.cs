@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Serilog;
@@ -83,9 +84,26 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    private sealed class MigrateAtStartup(DatabaseMigrator migrator) : IHostedLifecycleService
+    private sealed class MigrateAtStartup(DatabaseMigrator migrator, ILogger<MigrateAtStartup> logger) : IHostedLifecycleService
     {
-        public Task StartingAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+        // A process started while PostgreSQL restarts waits for it (about two minutes) instead of dying at the door.
+        public async Task StartingAsync(CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await migrator.MigrateAsync(cancellationToken);
+                    return;
+                }
+                catch (NpgsqlException e) when (attempt < 24 && (e is not PostgresException pg || pg.IsTransient))
+                {
+                    logger.LogWarning("The database is not reachable yet ({Reason}); trying again in 5 s", e.GetType().Name);
+                    await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+                }
+            }
+        }
+
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

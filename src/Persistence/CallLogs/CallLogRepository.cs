@@ -149,12 +149,17 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
             (status = 'unconfirmed' OR (status = 'sending' AND attempt_started_at < now() - @stuckAfter))
             """, channels, stuckAfter, leaseFor, limit, cancellationToken);
 
-    /// <summary>Takes requests with a SID, no final status and no news for <paramref name="quietAfter"/> (a callback may be lost).</summary>
+    /// <summary>
+    /// Takes requests with a SID, no final status and no news for <paramref name="quietAfter"/> (a callback may be lost): for three
+    /// days, and WhatsApp messages still at <c>delivered</c> for one (their <c>read</c> may come).
+    /// </summary>
     public Task<IReadOnlyList<CallLog>> LeaseQuietAsync(
         string[] channels, TimeSpan quietAfter, TimeSpan leaseFor, int limit, CancellationToken cancellationToken) =>
         LeaseAsync("""
-            status IN ('accepted', 'scheduled', 'queued', 'sent', 'initiated', 'ringing', 'in-progress') AND twilio_sid IS NOT NULL
-            AND updated_at < now() - @stuckAfter AND created_at > now() - interval '3 days'
+            twilio_sid IS NOT NULL AND updated_at < now() - @stuckAfter
+            AND ((status IN ('accepted', 'scheduled', 'queued', 'sent', 'initiated', 'ringing', 'in-progress') AND created_at > now() - interval '3 days')
+                 -- A WhatsApp message may still be read: its lost "read" callback heals within a day.
+                 OR (channel = 'wmsg' AND status = 'delivered' AND created_at > now() - interval '1 day'))
             """, channels, quietAfter, leaseFor, limit, cancellationToken);
 
     private async Task<IReadOnlyList<CallLog>> LeaseAsync(

@@ -4,8 +4,18 @@ using Aventora.TwilioEmulator.Inspection;
 namespace Aventora.Faults.Observe;
 
 /// <summary>A message or call the emulator really created, whatever its client was told.</summary>
-public sealed record Creation(string Sid, bool IsCall, Guid? RequestId, string To, string Status, int? Duration, string? AnswerFault)
+public sealed record Creation(
+    string Sid, bool IsCall, Guid? RequestId, string To, string Status, int? Duration, string? AnswerFault, int? ErrorCode = null)
 {
+    /// <summary>
+    /// A call Twilio completed with an application error (11xxx/12xxx: its TwiML could not be fetched or run): Aventora records
+    /// it failed with that error and does not bill it as connected (issue 11, defect 5).
+    /// </summary>
+    public bool IsApplicationError => IsCall && Status == "completed" && ErrorCode is >= 11000 and < 13000;
+
+    /// <summary>The status Aventora is expected to hold for it.</summary>
+    public string ExpectedStatus => IsApplicationError ? "failed" : Status;
+
     /// <summary>The emulator's lifecycle is over: a call ended, or a message reached the last step it will take.</summary>
     public bool IsSettled => IsCall
         ? Status is "completed" or "busy" or "no-answer" or "failed" or "canceled"
@@ -23,7 +33,7 @@ public static class EmulatorCreations
                 creations.Add(new Creation(m.Sid, false, RequestIdOf(m.StatusCallback), Bare(m.To), m.Status, null, m.AnswerFault));
         await foreach (var c in emulator.StreamCallsAsync(pageSize: 2000, ct: ct))
             if (c.AccountSid == accountSid)
-                creations.Add(new Creation(c.Sid, true, RequestIdOf(c.StatusCallback), Bare(c.To), c.Status, c.Duration, c.AnswerFault));
+                creations.Add(new Creation(c.Sid, true, RequestIdOf(c.StatusCallback), Bare(c.To), c.Status, c.Duration, c.AnswerFault, c.ErrorCode));
         return creations;
     }
 

@@ -69,7 +69,7 @@ public sealed record Verdict(
             string? mismatch = mine is null
                 ? Unsent.Contains(row.Status) && row.TwilioSid is null ? null : $"database says {row.Status} (sid {row.TwilioSid ?? "none"}) but the emulator created nothing"
                 : row.TwilioSid != mine.Sid ? $"database sid {row.TwilioSid ?? "none"} ({label}), emulator created {mine.Sid} ({mine.Status}, {mine.AnswerFault ?? "answered"})"
-                : row.Status != mine.Status ? $"database says {label}, emulator says {mine.Status} for {mine.Sid} ({mine.AnswerFault ?? "answered"})"
+                : row.Status != mine.ExpectedStatus ? $"database says {label}, emulator says {mine.Status} for {mine.Sid} ({mine.AnswerFault ?? "answered"})"
                 : null;
             if (mismatch is not null && IsResolved(row))
             {
@@ -78,7 +78,7 @@ public sealed record Verdict(
             }
 
             var expected = made.Sum(c => c.IsCall
-                ? c.Status == "completed" && c.Duration > 0 ? prices.CallPrice(row.Type) : 0
+                ? c.Status == "completed" && c.Duration > 0 && !c.IsApplicationError ? prices.CallPrice(row.Type) : 0
                 : c.Status is "failed" or "undelivered" ? 0 : prices.Message);
             shouldBeBilled += expected;
             charged += row.Charged;
