@@ -97,7 +97,10 @@ public sealed partial class DropFolderWatcher(BatchProcessor processor, IOptions
         {
             return; // moved by another copy meanwhile
         }
-        await File.WriteAllTextAsync(destination + ".result.json", JsonSerializer.Serialize(result, Json), CancellationToken.None);
+        // Written aside and renamed, so whoever watches the folder never reads a half-written result.
+        var resultPath = destination + ".result.json";
+        await File.WriteAllTextAsync(resultPath + ".tmp", JsonSerializer.Serialize(result, Json), CancellationToken.None);
+        File.Move(resultPath + ".tmp", resultPath, overwrite: true);
         _lastLook.Remove(file.FullName);
         logger.LogInformation("Dropped file {FileName} for {DomainName} moved to {Outcome}", file.Name, domain, Path.GetFileName(target));
     }
