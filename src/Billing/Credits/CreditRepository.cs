@@ -99,7 +99,7 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
             """, new { entryId, domainName, credits, reason }, transaction, cancellationToken: cancellationToken));
         if (inserted == 0) return false;
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE credit_accounts SET balance = balance + @credits, updated_at = now() WHERE domain_name = @domainName",
+            "UPDATE credit_accounts SET balance = balance + @credits, updated_at = now() WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName)",
             new { domainName, credits }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return true;
@@ -110,8 +110,8 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var (balance, reserved, enforced) = await connection.QuerySingleAsync<(long, long, bool)>(new CommandDefinition("""
-            SELECT (SELECT COALESCE(SUM(credits), 0)::bigint FROM credit_ledger WHERE domain_name = @domainName),
-                   (SELECT COALESCE(SUM(credits), 0)::bigint FROM credit_reservations WHERE domain_name = @domainName AND state = 'held'),
+            SELECT (SELECT COALESCE(SUM(credits), 0)::bigint FROM credit_ledger WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName)),
+                   (SELECT COALESCE(SUM(credits), 0)::bigint FROM credit_reservations WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName) AND state = 'held'),
                    COALESCE((SELECT credits_enforced FROM domains WHERE name = @domainName), true)
             """, new { domainName }, cancellationToken: cancellationToken));
         return new CreditBalance(domainName, balance, reserved, balance - reserved, enforced);
@@ -122,10 +122,10 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM credit_ledger WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
+            "SELECT count(*) FROM credit_ledger WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName)", new { domainName }, cancellationToken: cancellationToken));
         var entries = await connection.QueryAsync<LedgerEntry>(new CommandDefinition("""
             SELECT entry_id, kind, credits, request_id, channel, type, twilio_sid, reason, occurred_at, recorded_at
-            FROM credit_ledger WHERE domain_name = @domainName ORDER BY seq DESC LIMIT @pageSize OFFSET @offset
+            FROM credit_ledger WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName) ORDER BY seq DESC LIMIT @pageSize OFFSET @offset
             """, new { domainName, pageSize, offset = (long)(page - 1) * pageSize }, cancellationToken: cancellationToken));
         return new LedgerPage(total, entries.AsList());
     }
@@ -157,10 +157,10 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
         NpgsqlConnection connection, NpgsqlTransaction transaction, string domainName, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO credit_accounts (domain_name) VALUES (@domainName) ON CONFLICT (domain_name) DO NOTHING",
+            "INSERT INTO credit_accounts (domain_name) VALUES (@domainName) ON CONFLICT DO NOTHING",
             new { domainName }, transaction, cancellationToken: cancellationToken));
         return await connection.QuerySingleAsync<Account>(new CommandDefinition(
-            "SELECT balance, reserved FROM credit_accounts WHERE domain_name = @domainName FOR UPDATE",
+            "SELECT balance, reserved FROM credit_accounts WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName) FOR UPDATE",
             new { domainName }, transaction, cancellationToken: cancellationToken));
     }
 }

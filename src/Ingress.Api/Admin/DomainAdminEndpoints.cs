@@ -31,6 +31,8 @@ public static partial class DomainAdminEndpoints
         admin.MapPost("/{name}/api-keys", CreateKeyAsync);
         admin.MapGet("/{name}/api-keys", ListKeysAsync);
         admin.MapDelete("/{name}/api-keys/{id:guid}", RevokeKeyAsync);
+        // A deleted domain's history (requests, balance) stays under its id; GET /requests/{id} serves its requests to the admin.
+        app.MapGet("/admin/deleted-domains", ListDeletedAsync).RequireAuthorization(ApiKeyAuthentication.AdminOnly);
         return app;
     }
 
@@ -91,6 +93,13 @@ public static partial class DomainAdminEndpoints
         await Announce(publisher, name, ct);
         return Results.NoContent();
     }
+
+    private static async Task<IResult> ListDeletedAsync(DomainRepository domains, CancellationToken ct) =>
+        Results.Ok((await domains.ListDeletedAsync(ct)).Select(d => new
+        {
+            domain_id = d.Id, domain_name = d.Name, created_at = d.CreatedAt, deleted_at = d.DeletedAt,
+            request_count = d.RequestCount, balance = d.Balance,
+        }));
 
     private static async Task<IResult> CreateKeyAsync(string name, ApiKeyBody? body, DomainRepository domains, ApiKeyRepository keys, CancellationToken ct)
     {

@@ -25,15 +25,19 @@ public sealed class AdminOptions
 }
 
 /// <summary>Who is calling: the admin, or one domain through one of its keys.</summary>
-public sealed record Caller(bool IsAdmin, string? DomainName)
+public sealed record Caller(bool IsAdmin, string? DomainName, string? TenantKey = null)
 {
     public const string DomainClaim = "aventora:domain";
+    public const string TenantClaim = "aventora:tenant";
 
     public static Caller From(ClaimsPrincipal user) =>
-        new(user.IsInRole(ApiKeyAuthentication.AdminRole), user.FindFirstValue(DomainClaim));
+        new(user.IsInRole(ApiKeyAuthentication.AdminRole), user.FindFirstValue(DomainClaim), user.FindFirstValue(TenantClaim));
 
     public bool MayActFor(string? domainName) =>
         IsAdmin || (domainName is not null && string.Equals(DomainName, domainName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Reading a row: a deleted domain's rows (its name may belong to a new tenant now) are for admins only.</summary>
+    public bool MayRead(string? domainName, bool ofDeletedDomain) => IsAdmin || (!ofDeletedDomain && MayActFor(domainName));
 }
 
 /// <summary>
@@ -61,12 +65,12 @@ public sealed class ApiKeyAuthentication(
         if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
 
         if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(admin.Value.ApiKey)))
-            return Success(new Claim(ClaimTypes.Role, AdminRole));
+            return Success([new Claim(ClaimTypes.Role, AdminRole)]);
 
         var domain = await apiKeys.FindDomainAsync(ApiKeys.Hash(key), Context.RequestAborted);
         return domain is null
             ? AuthenticateResult.Fail("The API key is not known or has been revoked.")
-            : Success(new Claim(Caller.DomainClaim, domain));
+            : Success([new Claim(Caller.DomainClaim, domain.DomainName), new Claim(Caller.TenantClaim, domain.TenantKey)]);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -81,8 +85,8 @@ public sealed class ApiKeyAuthentication(
         await Results.Problem(statusCode: 403, title: "This API key may not use this endpoint.").ExecuteAsync(Context);
     }
 
-    private AuthenticateResult Success(Claim claim) =>
-        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([claim], SchemeName)), SchemeName));
+    private AuthenticateResult Success(Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 }
 
 /// <summary>Domain API keys: <c>av_</c> + 40 random characters; only the SHA-256 of a key is stored.</summary>

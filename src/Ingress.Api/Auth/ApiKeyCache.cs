@@ -11,13 +11,13 @@ namespace Aventora.Ingress.Api.Auth;
 /// </summary>
 public sealed class ApiKeyCache(ApiKeyRepository apiKeys, IOptions<AdminOptions> admin, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, (string Domain, DateTimeOffset Until)> _known = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (KeyOwner Owner, DateTimeOffset Until)> _known = new(StringComparer.Ordinal);
 
-    public async Task<string?> FindDomainAsync(byte[] keyHash, CancellationToken cancellationToken)
+    public async Task<KeyOwner?> FindDomainAsync(byte[] keyHash, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var name = Convert.ToHexString(keyHash);
-        if (_known.TryGetValue(name, out var entry) && entry.Until > now) return entry.Domain;
+        if (_known.TryGetValue(name, out var entry) && entry.Until > now) return entry.Owner;
         var domain = await apiKeys.FindDomainOfActiveKeyAsync(keyHash, cancellationToken);
         if (domain is null) _known.TryRemove(name, out _);
         else if (admin.Value.ApiKeyCacheFor > TimeSpan.Zero) _known[name] = (domain, now + admin.Value.ApiKeyCacheFor);

@@ -1,3 +1,4 @@
+using Aventora.Persistence.Domains;
 using Aventora.Contracts;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Idempotency;
@@ -33,7 +34,8 @@ public static class BatchEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
-        HttpContext http, BatchProcessor processor, IOptions<BatchOptions> options, ILogger<BatchProcessor> logger, CancellationToken ct)
+        HttpContext http, BatchProcessor processor, DomainRepository domains, IOptions<BatchOptions> options, ILogger<BatchProcessor> logger,
+        CancellationToken ct)
     {
         var limit = options.Value.MaxFileBytes;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -96,7 +98,9 @@ public static class BatchEndpoints
                 }, title: "The upload has invalid fields.");
             }
             var idempotencyKey = Blank(http.Request.Headers[IdempotencyAnswers.Header].FirstOrDefault());
-            if (!BatchIdentity.TryResolve(Blank(fields.GetValueOrDefault("batch_id")), idempotencyKey, domain, out var identity, out var idError))
+            // Ids derive from the tenant (the name, and how many domains of that name were deleted before), never an earlier one's.
+            var tenant = caller.TenantKey ?? await domains.FindTenantKeyAsync(domain, ct) ?? domain;
+            if (!BatchIdentity.TryResolve(Blank(fields.GetValueOrDefault("batch_id")), idempotencyKey, tenant, out var identity, out var idError))
                 return Problem(400, "batch_id", idError);
 
             var contentHash = await BatchContent.HashAsync(file.Stream, defaultChannel, ct);
@@ -184,14 +188,14 @@ public static class BatchEndpoints
         string id, Caller caller, string? domainName, BatchRepository batches, CancellationToken ct)
     {
         var notFound = Problem(404, "not_found", $"Batch '{(id.Length <= 100 ? id : id[..100])}' is not known.");
-        if (Guid.TryParse(id, out var uuid) && await batches.FindAsync(uuid, ct) is { } byUuid && caller.MayActFor(byUuid.DomainName)
+        if (Guid.TryParse(id, out var uuid) && await batches.FindAsync(uuid, ct) is { } byUuid && caller.MayRead(byUuid.DomainName, byUuid.OfDeletedDomain)
             && (domainName is null || byUuid.DomainName == domainName))
         {
             return (byUuid, null);
         }
         if (!BatchIdentity.IsClientId(id)) return (null, notFound);
         var domain = caller.IsAdmin ? domainName : caller.DomainName?.ToLowerInvariant();
-        var found = await batches.FindByClientIdAsync(id, domain, ct);
+        var found = (await batches.FindByClientIdAsync(id, domain, ct)).Where(b => caller.MayRead(b.DomainName, b.OfDeletedDomain)).ToList();
         return found.Count switch
         {
             1 when caller.MayActFor(found[0].DomainName) => (found[0], null),

@@ -6,7 +6,7 @@ namespace Aventora.Ingress.Api.Batches;
 
 /// <summary>
 /// A batch's two names: the caller's id (<c>batch_id</c>: its own string, such as <c>2026-11-crm-export</c>) and the uuid the
-/// system keys it by, derived from the domain and that id, so the same id names the same batch on every upload and another
+/// system keys it by, derived from the tenant (the domain's name, see <c>Tenants.Key</c>) and that id, so the same id names the same batch on every upload and another
 /// domain's same id is another batch. The caller's id is unique per domain in the <c>batches</c> table.
 /// </summary>
 public sealed partial record BatchIdentity(string ClientBatchId, Guid Uuid)
@@ -17,14 +17,14 @@ public sealed partial record BatchIdentity(string ClientBatchId, Guid Uuid)
     /// From <c>batch_id</c>, else from the <c>Idempotency-Key</c> (the key is the batch id when it has a batch id's form,
     /// otherwise the batch is named by a uuid derived from it), else a new batch.
     /// </summary>
-    public static bool TryResolve(string? batchId, string? idempotencyKey, string domainName, out BatchIdentity identity, out string error)
+    public static bool TryResolve(string? batchId, string? idempotencyKey, string tenant, out BatchIdentity identity, out string error)
     {
         error = "";
         if (batchId is not null)
         {
             if (IsClientId(batchId))
             {
-                identity = Named(domainName, batchId);
+                identity = Named(tenant, batchId);
                 return true;
             }
             identity = null!;
@@ -35,10 +35,10 @@ public sealed partial record BatchIdentity(string ClientBatchId, Guid Uuid)
         {
             if (IsClientId(idempotencyKey))
             {
-                identity = Named(domainName, idempotencyKey);
+                identity = Named(tenant, idempotencyKey);
                 return true;
             }
-            var fromKey = NameBasedGuid.Create(NameBasedGuid.IdempotencyKeys, $"{domainName}\n{idempotencyKey}");
+            var fromKey = NameBasedGuid.Create(NameBasedGuid.IdempotencyKeys, $"{tenant}\n{idempotencyKey}");
             identity = new BatchIdentity(fromKey.ToString(), fromKey);
             return true;
         }
@@ -49,8 +49,8 @@ public sealed partial record BatchIdentity(string ClientBatchId, Guid Uuid)
 
     public static bool IsClientId(string value) => ClientIdPattern().IsMatch(value);
 
-    private static BatchIdentity Named(string domainName, string clientBatchId) =>
-        new(clientBatchId, NameBasedGuid.Create(NameBasedGuid.BatchIds, $"{domainName}\n{clientBatchId}"));
+    private static BatchIdentity Named(string tenant, string clientBatchId) =>
+        new(clientBatchId, NameBasedGuid.Create(NameBasedGuid.BatchIds, $"{tenant}\n{clientBatchId}"));
 
     private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
 

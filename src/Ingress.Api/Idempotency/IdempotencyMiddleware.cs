@@ -43,7 +43,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
             return;
         }
 
-        var scope = caller.IsAdmin ? "admin" : $"domain:{caller.DomainName!.ToLowerInvariant()}";
+        var scope = caller.IsAdmin ? "admin" : $"domain:{(caller.TenantKey ?? caller.DomainName)!.ToLowerInvariant()}";
         var lifetimes = new IdempotencyKeyLifetimes(options.Value.KeepFor, options.Value.InProgressTimeout);
         var request = new IdempotentRequest(keys, lifetimes, scope, key, http.Request.Method, http.Request.Path.Value ?? "/");
         http.Features.Set(request);

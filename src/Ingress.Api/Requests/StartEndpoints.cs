@@ -75,12 +75,13 @@ public static class StartEndpoints
     private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns, CancellationToken cancellationToken)
     {
         var log = await callLogs.FindAsync(id, cancellationToken);
-        if (log is null || !Caller.From(http.User).MayActFor(log.DomainName))
+        if (log is null || !Caller.From(http.User).MayRead(log.DomainName, log.OfDeletedDomain))
             return Results.Problem(statusCode: 404, title: $"Request {id} is not known (yet): it may still be on its way to the dispatcher.");
         return Results.Ok(new
         {
             request_id = log.Id,
             domain_name = log.DomainName,
+            domain_deleted = log.OfDeletedDomain ? true : (bool?)null,
             channel = log.Channel,
             phone_number = log.PhoneNumber,
             type = log.Type,

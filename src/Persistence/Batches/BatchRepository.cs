@@ -9,6 +9,8 @@ public sealed record BatchRow
     /// <summary>The caller's own id for the batch (its <c>batch_id</c>), unique per domain; the uuid as text when it gave none.</summary>
     public required string ClientBatchId { get; init; }
     public required string DomainName { get; init; }
+    /// <summary>Its domain has been deleted (a domain of that name may exist again, as another tenant): admins only.</summary>
+    public bool OfDeletedDomain { get; init; }
     public required string Source { get; init; }
     public string? FileName { get; init; }
     public string? DefaultChannel { get; init; }
@@ -78,7 +80,8 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
             row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
                 WITH existing AS (
                     SELECT * FROM batches
-                    WHERE domain_name = @DomainName AND (client_batch_id = @ClientBatchId OR id = @clientIdAsUuid)
+                    WHERE domain_name = @DomainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@DomainName)
+                      AND (client_batch_id = @ClientBatchId OR id = @clientIdAsUuid)
                     ORDER BY client_batch_id = @ClientBatchId DESC
                     LIMIT 1),
                 inserted AS (
@@ -192,7 +195,7 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition(
-            "SELECT * FROM batches WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+            "SELECT b.*, b.domain_id IS DISTINCT FROM aventora_domain_id(b.domain_name) AS of_deleted_domain FROM batches b WHERE b.id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The batches with this client id: of one domain, or of every domain when <paramref name="domainName"/> is null (at most a few).</summary>
@@ -200,7 +203,8 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<BatchRow>(new CommandDefinition("""
-            SELECT * FROM batches WHERE client_batch_id = @clientBatchId AND (@domainName::varchar IS NULL OR domain_name = @domainName)
+            SELECT b.*, b.domain_id IS DISTINCT FROM aventora_domain_id(b.domain_name) AS of_deleted_domain
+            FROM batches b WHERE b.client_batch_id = @clientBatchId AND (@domainName::varchar IS NULL OR b.domain_name = @domainName)
             ORDER BY created_at LIMIT 10
             """, new { clientBatchId, domainName }, cancellationToken: cancellationToken))).ToList();
     }

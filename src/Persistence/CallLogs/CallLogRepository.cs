@@ -22,7 +22,11 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<CallLog>(new CommandDefinition(
-            "SELECT * FROM call_logs WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+            """
+            SELECT c.*, (c.domain_name IS NOT NULL AND c.domain_name <> ''
+                         AND c.domain_id IS DISTINCT FROM aventora_domain_id(c.domain_name)) AS of_deleted_domain
+            FROM call_logs c WHERE c.id = @id
+            """, new { id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>How many of a batch's requests are in each status: how far the batch has got.</summary>
@@ -69,7 +73,8 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING status)
             SELECT COALESCE((SELECT status FROM inserted), (SELECT status FROM call_logs WHERE id = @Id)),
-                   EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = COALESCE(@DomainName, '') AND phone_number = @PhoneNumber)
+                   EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = COALESCE(@DomainName, '') AND phone_number = @PhoneNumber
+                                 AND domain_id IS NOT DISTINCT FROM aventora_domain_id(COALESCE(@DomainName, '')))
                    OR EXISTS (SELECT 1 FROM sender_opt_outs WHERE sender_number = @SenderNumber AND phone_number = @PhoneNumber)
             """, parameters, cancellationToken: cancellationToken));
     }

@@ -28,8 +28,8 @@ public sealed class OptOutRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO opt_outs (domain_name, phone_number, source)
-            SELECT coalesce(domain_name, ''), phone_number, @source FROM call_logs WHERE id = @requestId ON CONFLICT DO NOTHING;
+            INSERT INTO opt_outs (domain_name, domain_id, phone_number, source)
+            SELECT coalesce(domain_name, ''), domain_id, phone_number, @source FROM call_logs WHERE id = @requestId ON CONFLICT DO NOTHING;
             INSERT INTO sender_opt_outs (sender_number, phone_number, source)
             SELECT attempt_from, phone_number, @source FROM call_logs WHERE id = @requestId AND attempt_from IS NOT NULL ON CONFLICT DO NOTHING;
             """, new { requestId, source }, cancellationToken: cancellationToken));
@@ -40,7 +40,7 @@ public sealed class OptOutRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM opt_outs WHERE domain_name = @domain AND phone_number = @phoneNumber;
+            DELETE FROM opt_outs WHERE domain_name = @domain AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domain) AND phone_number = @phoneNumber;
             DELETE FROM sender_opt_outs WHERE sender_number = @senderNumber AND phone_number = @phoneNumber;
             """, new { domain = domainName ?? "", phoneNumber, senderNumber }, cancellationToken: cancellationToken));
     }
@@ -49,7 +49,7 @@ public sealed class OptOutRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            SELECT EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = @domain AND phone_number = @phoneNumber)
+            SELECT EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = @domain AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domain) AND phone_number = @phoneNumber)
                 OR EXISTS (SELECT 1 FROM sender_opt_outs WHERE sender_number = @senderNumber AND phone_number = @phoneNumber)
             """, new { domain = domainName ?? "", phoneNumber, senderNumber }, cancellationToken: cancellationToken));
     }

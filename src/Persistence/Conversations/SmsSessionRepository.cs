@@ -14,7 +14,7 @@ public sealed class SmsSessionRepository(NpgsqlDataSource dataSource)
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO sms_sessions (id, domain_name, channel, phone_number, sender_number, request_id, type, instruction, name, state)
             VALUES (@id, @domain, @channel, @phoneNumber, @senderNumber, @requestId, @type, @instruction, @name, 'open')
-            ON CONFLICT (domain_name, channel, phone_number) DO UPDATE SET
+            ON CONFLICT (domain_name, domain_id, channel, phone_number) DO UPDATE SET
                 sender_number = excluded.sender_number, request_id = excluded.request_id, type = excluded.type,
                 instruction = excluded.instruction, name = excluded.name, state = 'open', updated_at = now()
             """, new { id = Guid.NewGuid(), domain = domainName ?? "", channel, phoneNumber, senderNumber, requestId, type, instruction, name },
@@ -25,7 +25,10 @@ public sealed class SmsSessionRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<SmsSession>(new CommandDefinition(
-            "SELECT * FROM sms_sessions WHERE domain_name = @domain AND channel = @channel AND phone_number = @phoneNumber",
+            """
+            SELECT * FROM sms_sessions WHERE domain_name = @domain AND channel = @channel AND phone_number = @phoneNumber
+              AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domain)
+            """,
             new { domain = domainName ?? "", channel, phoneNumber }, cancellationToken: cancellationToken));
     }
 
@@ -35,6 +38,7 @@ public sealed class SmsSessionRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<SmsSession>(new CommandDefinition("""
             SELECT * FROM sms_sessions WHERE channel = @channel AND phone_number = @phoneNumber AND sender_number = @senderNumber
+              AND domain_id IS NOT DISTINCT FROM aventora_domain_id(domain_name)
             ORDER BY updated_at DESC LIMIT 1
             """, new { channel, phoneNumber, senderNumber }, cancellationToken: cancellationToken));
     }

@@ -5,6 +5,15 @@ namespace Aventora.Persistence.Domains;
 
 public sealed record ApiKeyRow(Guid Id, string DomainName, string KeyPrefix, string? Label, DateTime CreatedAt, DateTime? RevokedAt);
 
+/// <summary>
+/// The domain a key acts for, and how many domains of that name were deleted before it (<see cref="TenantKey"/>: the name
+/// for the first, name~N after), so what the API derives from the domain never reaches an earlier tenant's rows.
+/// </summary>
+public sealed record KeyOwner(string DomainName, int Generation)
+{
+    public string TenantKey => Tenants.Key(DomainName, Generation);
+}
+
 /// <summary>The <c>api_keys</c> table: only hashes are kept.</summary>
 public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
 {
@@ -17,12 +26,14 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The domain an unrevoked key with this hash acts for, or null.</summary>
-    public async Task<string?> FindDomainOfActiveKeyAsync(byte[] keyHash, CancellationToken cancellationToken)
+    public async Task<KeyOwner?> FindDomainOfActiveKeyAsync(byte[] keyHash, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT domain_name FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL",
-            new { keyHash }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<KeyOwner?>(new CommandDefinition("""
+            SELECT k.domain_name AS DomainName, d.generation AS Generation
+            FROM api_keys k JOIN domains d ON d.name = k.domain_name
+            WHERE k.key_hash = @keyHash AND k.revoked_at IS NULL
+            """, new { keyHash }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<ApiKeyRow>> ListAsync(string domainName, CancellationToken cancellationToken)

@@ -10,6 +10,9 @@ public sealed record NumberConflict(string Number, string DomainName, string Key
 
 public sealed record DomainRow(string Name, string TechnicalJson, DateTime CreatedAt, DateTime UpdatedAt, bool CreditsEnforced);
 
+/// <summary>A deleted domain: its id still keys its requests and ledger, which admins may read.</summary>
+public sealed record DeletedDomainRow(Guid Id, string Name, DateTime? CreatedAt, DateTime DeletedAt, long RequestCount, long Balance);
+
 /// <summary>
 /// The <c>domains</c> table: each domain's metadata. Secrets in technical_json (<see cref="SecretKeys"/>) are encrypted on
 /// the way in and decrypted on the way out, so callers see plain values and the column never holds one.
@@ -113,11 +116,41 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtecto
             new { name, creditsEnforced }, cancellationToken: cancellationToken)) == 1;
     }
 
+    /// <summary>
+    /// Deletes the domain: its row moves to <c>deleted_domains</c> (without secrets), its keys and mailbox go, and its data stays
+    /// under its id for audit, so a domain created again under this name is a new tenant with nothing in it.
+    /// </summary>
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM domains WHERE name = @name", new { name }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            WITH gone AS (DELETE FROM domains WHERE name = @name RETURNING id, name, generation, created_at, credits_enforced),
+                 kept AS (INSERT INTO deleted_domains (id, name, generation, created_at, credits_enforced)
+                          SELECT id, name, generation, created_at, credits_enforced FROM gone RETURNING 1)
+            SELECT count(*)::int FROM kept
+            """, new { name }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>The live domain's <see cref="Tenants.Key"/>, or null when there is no such domain.</summary>
+    public async Task<string?> FindTenantKeyAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var generation = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+            "SELECT generation FROM domains WHERE name = @name", new { name }, cancellationToken: cancellationToken));
+        return generation is { } g ? Tenants.Key(name, g) : null;
+    }
+
+    /// <summary>Deleted domains, newest first: what an admin reads to reach a deleted tenant's history.</summary>
+    public async Task<IReadOnlyList<DeletedDomainRow>> ListDeletedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DeletedDomainRow>(new CommandDefinition("""
+            SELECT x.id AS Id, x.name AS Name, x.created_at AS CreatedAt, x.deleted_at AS DeletedAt,
+                   (SELECT count(*) FROM call_logs c WHERE c.domain_id = x.id) AS RequestCount,
+                   COALESCE((SELECT a.balance FROM credit_accounts a WHERE a.domain_id = x.id), 0) AS Balance
+            FROM deleted_domains x ORDER BY x.deleted_at DESC
+            """, cancellationToken: cancellationToken));
+        return rows.AsList();
     }
 
     private DomainRow Revealed(DomainRow row) => row with { TechnicalJson = SecretKeys.Reveal(row.TechnicalJson, secrets) };
