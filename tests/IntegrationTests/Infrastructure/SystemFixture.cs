@@ -155,7 +155,7 @@ public sealed class SystemFixture : IAsyncLifetime
             await Dapper.SqlMapper.ExecuteAsync(db, """
                 INSERT INTO sms_sessions (id, domain_name, channel, phone_number, sender_number, type, instruction, last_inbound_at)
                 VALUES (@id, @domain, 'wmsg', @person, '+10000000000', 'inbound', 'wrote in', now() - interval '1 hour')
-                ON CONFLICT (domain_name, channel, phone_number) DO UPDATE SET last_inbound_at = excluded.last_inbound_at
+                ON CONFLICT (domain_name, domain_id, channel, phone_number) DO UPDATE SET last_inbound_at = excluded.last_inbound_at
                 """, new { id = Guid.NewGuid(), domain, person });
         }
     }
