@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aventora.Persistence.Batches;
+using Aventora.Persistence.Domains;
 using Microsoft.Extensions.Options;
 
 namespace Aventora.Ingress.Api.Batches;
@@ -16,7 +17,8 @@ namespace Aventora.Ingress.Api.Batches;
 /// published in the background: <c>name.csv.result.json</c> holds the counts and rejected rows, and the batch's progress is on
 /// <c>GET /batches/{batch_id}</c>.
 /// </summary>
-public sealed partial class DropFolderWatcher(BatchProcessor processor, IOptions<BatchOptions> options, ILogger<DropFolderWatcher> logger)
+public sealed partial class DropFolderWatcher(
+    BatchProcessor processor, DomainRepository domains, IOptions<BatchOptions> options, ILogger<DropFolderWatcher> logger)
     : BackgroundService
 {
     public const string ProcessedFolder = "processed";
@@ -63,7 +65,9 @@ public sealed partial class DropFolderWatcher(BatchProcessor processor, IOptions
 
     private async Task TakeAsync(string domain, FileInfo file, CancellationToken ct)
     {
-        var batchId = NameBasedGuid.Create(NameBasedGuid.DroppedFiles, $"{domain}/{file.Name}/{file.Length}/{file.LastWriteTimeUtc.Ticks}");
+        // Derived from the tenant, so a domain created again under a deleted one's name never meets that one's batches.
+        var tenant = await domains.FindTenantKeyAsync(domain, ct) ?? domain;
+        var batchId = NameBasedGuid.Create(NameBasedGuid.DroppedFiles, $"{tenant}/{file.Name}/{file.Length}/{file.LastWriteTimeUtc.Ticks}");
         BatchOutcome? outcome;
         BatchRefusal? refusal;
         try

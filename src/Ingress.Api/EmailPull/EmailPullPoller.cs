@@ -206,11 +206,12 @@ public sealed class EmailPullPoller(
 
     private async Task<SpooledFile?> DecodeAsync(MimePart part, CancellationToken ct)
     {
+        if (part.Content is not { } content) return null; // an attachment without a body holds no rows
         // Decoded into memory-bounded pieces on disk: the spool takes it from a pipe fed by the decoder.
         var pipe = new System.IO.Pipelines.Pipe();
         var writing = Task.Run(async () =>
         {
-            try { await part.Content.DecodeToAsync(pipe.Writer.AsStream(), ct); }
+            try { await content.DecodeToAsync(pipe.Writer.AsStream(), ct); }
             finally { await pipe.Writer.CompleteAsync(); }
         }, ct);
         var file = await SpooledFile.CopyAsync(pipe.Reader.AsStream(), batchOptions.Value.MaxFileBytes, batchOptions.Value.SpoolFolder!, ct);
@@ -241,7 +242,8 @@ public sealed class EmailPullPoller(
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var subfolders = await parent.GetSubfoldersAsync(false, ct);
-            parent = subfolders.FirstOrDefault(f => f.Name == part) ?? await parent.CreateAsync(part, true, ct);
+            parent = subfolders.FirstOrDefault(f => f.Name == part) ?? await parent.CreateAsync(part, true, ct)
+                ?? throw new FolderNotFoundException(path);
         }
         return parent;
     }

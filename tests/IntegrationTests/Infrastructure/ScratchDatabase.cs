@@ -53,7 +53,24 @@ public sealed class ScratchDatabase : IAsyncDisposable
         await Source.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using var admin = NpgsqlDataSource.Create(_server);
-        await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
-        await drop.ExecuteNonQueryAsync();
+        // An autovacuum worker on the new database may hold it for a moment (and is not ours to terminate): try again, then
+        // leave it, as the run's own database is left when it cannot be dropped (harmless).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException) when (attempt < 10)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(300));
+            }
+            catch (PostgresException)
+            {
+                return;
+            }
+        }
     }
 }
