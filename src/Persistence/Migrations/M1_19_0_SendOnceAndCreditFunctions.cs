@@ -14,24 +14,9 @@ namespace Aventora.Persistence.Migrations;
 [ReleaseMigration(1, 19, 0, 1, "send once: attempt columns, reconciler lease, credit functions")]
 public sealed class M1_19_0_SendOnceAndCreditFunctions : Migration
 {
-    public override void Up()
-    {
-        Execute.Sql("""
-            ALTER TABLE call_logs
-                ADD COLUMN attempt_started_at   timestamptz,
-                ADD COLUMN attempt_account_sid  varchar(34),
-                ADD COLUMN attempt_from         varchar(20),
-                ADD COLUMN reconcile_after      timestamptz;
-            COMMENT ON COLUMN call_logs.attempt_started_at IS 'When the worker claimed the request to call Twilio (status sending). The reconciler looks for Twilio resources created from then on.';
-            COMMENT ON COLUMN call_logs.attempt_account_sid IS 'The Twilio account the send attempt used (not secret): the account the reconciler asks.';
-            COMMENT ON COLUMN call_logs.attempt_from IS 'The sender number (E.164) the send attempt used.';
-            COMMENT ON COLUMN call_logs.reconcile_after IS 'Lease and schedule of the reconciler: the row is not looked at again before this time.';
-            COMMENT ON COLUMN call_logs.status IS 'Lifecycle: received, routed, sending, unconfirmed (Twilio may have created it; the reconciler decides), then Twilio''s statuses, or failed, opted_out, insufficient_credits.';
-            CREATE INDEX call_logs_unsettled ON call_logs (updated_at)
-                WHERE status IN ('sending', 'unconfirmed', 'accepted', 'scheduled', 'queued', 'sent', 'initiated', 'ringing', 'in-progress');
-            CREATE INDEX credit_reservations_held_since ON credit_reservations (created_at) WHERE state = 'held';
-
-            CREATE FUNCTION aventora_reserve_credits(p_domain varchar, p_request uuid, p_credits integer)
+    /// <summary>The credit functions as 1.19.0 wrote them (1.24.0 replaces them, and puts these back when migrated down).</summary>
+    internal const string CreditFunctions = """
+            CREATE OR REPLACE FUNCTION aventora_reserve_credits(p_domain varchar, p_request uuid, p_credits integer)
             RETURNS TABLE (reserved boolean, enforced boolean, available bigint)
             LANGUAGE plpgsql AS $fn$
             #variable_conflict use_column
@@ -60,7 +45,7 @@ public sealed class M1_19_0_SendOnceAndCreditFunctions : Migration
             $fn$;
             COMMENT ON FUNCTION aventora_reserve_credits IS 'Holds p_credits of the domain''s available credits for the request (once per request), under the account row''s lock for the length of one statement.';
 
-            CREATE FUNCTION aventora_record_usage(
+            CREATE OR REPLACE FUNCTION aventora_record_usage(
                 p_entry uuid, p_domain varchar, p_kind varchar, p_credits integer, p_request uuid, p_channel varchar, p_type varchar,
                 p_twilio_sid varchar, p_occurred_at timestamptz)
             RETURNS boolean
@@ -83,7 +68,7 @@ public sealed class M1_19_0_SendOnceAndCreditFunctions : Migration
             $fn$;
             COMMENT ON FUNCTION aventora_record_usage IS 'Writes a usage to the ledger once (entry_id is unique) and settles the request''s held reservation; false for a repeat.';
 
-            CREATE FUNCTION aventora_release_credits(p_request uuid)
+            CREATE OR REPLACE FUNCTION aventora_release_credits(p_request uuid)
             RETURNS boolean
             LANGUAGE plpgsql AS $fn$
             DECLARE
@@ -101,7 +86,27 @@ public sealed class M1_19_0_SendOnceAndCreditFunctions : Migration
             END
             $fn$;
             COMMENT ON FUNCTION aventora_release_credits IS 'Gives a request''s held credits back; false when nothing was held (already settled or released).';
+        """;
+
+    public override void Up()
+    {
+        Execute.Sql("""
+            ALTER TABLE call_logs
+                ADD COLUMN attempt_started_at   timestamptz,
+                ADD COLUMN attempt_account_sid  varchar(34),
+                ADD COLUMN attempt_from         varchar(20),
+                ADD COLUMN reconcile_after      timestamptz;
+            COMMENT ON COLUMN call_logs.attempt_started_at IS 'When the worker claimed the request to call Twilio (status sending). The reconciler looks for Twilio resources created from then on.';
+            COMMENT ON COLUMN call_logs.attempt_account_sid IS 'The Twilio account the send attempt used (not secret): the account the reconciler asks.';
+            COMMENT ON COLUMN call_logs.attempt_from IS 'The sender number (E.164) the send attempt used.';
+            COMMENT ON COLUMN call_logs.reconcile_after IS 'Lease and schedule of the reconciler: the row is not looked at again before this time.';
+            COMMENT ON COLUMN call_logs.status IS 'Lifecycle: received, routed, sending, unconfirmed (Twilio may have created it; the reconciler decides), then Twilio''s statuses, or failed, opted_out, insufficient_credits.';
+            CREATE INDEX call_logs_unsettled ON call_logs (updated_at)
+                WHERE status IN ('sending', 'unconfirmed', 'accepted', 'scheduled', 'queued', 'sent', 'initiated', 'ringing', 'in-progress');
+            CREATE INDEX credit_reservations_held_since ON credit_reservations (created_at) WHERE state = 'held';
+
             """);
+        Execute.Sql(CreditFunctions);
     }
 
     public override void Down()

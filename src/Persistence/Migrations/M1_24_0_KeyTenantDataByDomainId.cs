@@ -192,9 +192,46 @@ public sealed class M1_24_0_KeyTenantDataByDomainId : Migration
             """);
     }
 
+    /// <summary>
+    /// Back to tenant data keyed by name. It fails (and changes nothing) when a name was created again after a delete, since
+    /// two tenants' rows cannot share one name key; deleted domains' ids are forgotten.
+    /// </summary>
     public override void Down()
     {
-        // Data of re-created names cannot be folded back under one name key, so this release is not reversible.
-        throw new NotSupportedException("1.24.0 (tenant data keyed by domain id) cannot be migrated down.");
+        foreach (var table in TenantTables)
+        {
+            Execute.Sql($"DROP TRIGGER {table}_domain_id ON {table};");
+        }
+        Execute.Sql("""
+            DROP INDEX batches_domain_client_batch_id;
+            CREATE UNIQUE INDEX batches_domain_client_batch_id ON batches (domain_name, client_batch_id);
+
+            DROP INDEX credit_ledger_domain_id_newest;
+            DROP INDEX credit_accounts_one_per_tenant;
+            ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_pkey PRIMARY KEY (domain_name);
+            ALTER TABLE credit_ledger ADD CONSTRAINT credit_ledger_domain_name_fkey FOREIGN KEY (domain_name) REFERENCES credit_accounts (domain_name);
+            ALTER TABLE credit_reservations ADD CONSTRAINT credit_reservations_domain_name_fkey FOREIGN KEY (domain_name) REFERENCES credit_accounts (domain_name);
+
+            DROP INDEX opt_outs_one_per_person;
+            ALTER TABLE opt_outs ADD CONSTRAINT opt_outs_pkey PRIMARY KEY (domain_name, phone_number);
+
+            DROP INDEX sms_sessions_one_per_person;
+            ALTER TABLE sms_sessions ADD CONSTRAINT sms_sessions_one_per_person UNIQUE (domain_name, channel, phone_number);
+
+            DROP INDEX call_logs_domain_id_created;
+            """);
+        Execute.Sql(M1_19_0_SendOnceAndCreditFunctions.CreditFunctions);
+        foreach (var table in TenantTables)
+        {
+            Execute.Sql($"ALTER TABLE {table} DROP COLUMN domain_id;");
+        }
+        Execute.Sql("""
+            DROP TRIGGER domains_generation ON domains;
+            DROP FUNCTION aventora_set_domain_generation();
+            DROP FUNCTION aventora_set_domain_id();
+            DROP FUNCTION aventora_domain_id(varchar);
+            DROP TABLE deleted_domains;
+            ALTER TABLE domains DROP CONSTRAINT domains_id_unique, DROP COLUMN id, DROP COLUMN generation;
+            """);
     }
 }

@@ -35,7 +35,16 @@ public sealed class ScratchDatabase : IAsyncDisposable
     }
 
     /// <summary>Applies the migrations up to and including <paramref name="version"/> (<see cref="ReleaseMigrationAttribute"/> numbers).</summary>
-    public void MigrateTo(long version)
+    public void MigrateTo(long version) => Run(runner =>
+    {
+        if (version == long.MaxValue) runner.MigrateUp();
+        else runner.MigrateUp(version);
+    });
+
+    /// <summary>Migrates down until <paramref name="version"/> is the last one applied.</summary>
+    public void MigrateDownTo(long version) => Run(runner => runner.MigrateDown(version));
+
+    private void Run(Action<IMigrationRunner> migrate)
     {
         using var services = new ServiceCollection()
             .AddFluentMigratorCore()
@@ -43,9 +52,7 @@ public sealed class ScratchDatabase : IAsyncDisposable
                 .ScanIn(typeof(DatabaseMigrator).Assembly).For.Migrations())
             .BuildServiceProvider(validateScopes: false);
         using var scope = services.CreateScope();
-        var runner = scope.ServiceProvider.GetRequiredService<IMigrationRunner>();
-        if (version == long.MaxValue) runner.MigrateUp();
-        else runner.MigrateUp(version);
+        migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
     }
 
     public async ValueTask DisposeAsync()

@@ -126,6 +126,19 @@ public sealed class DeletedDomainTests(SystemFixture system)
         Assert.NotEqual(goneId, await check.QuerySingleAsync<Guid>("SELECT id FROM domains WHERE name = 'gone'"));
         Assert.False(await check.QuerySingleAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = 'gone' AND domain_id IS NOT DISTINCT FROM aventora_domain_id('gone'))"));
+
+        // Two tenants of one name cannot go back to one name key: migrating down refuses and changes nothing ...
+        await check.ExecuteAsync("INSERT INTO credit_accounts (domain_name, balance) VALUES ('gone', 5)");
+        Assert.ThrowsAny<Exception>(() => database.MigrateDownTo(1_023_000_01));
+        Assert.Equal(2, await check.QuerySingleAsync<int>("SELECT count(DISTINCT domain_id)::int FROM credit_accounts WHERE domain_name = 'gone'"));
+        // ... and once only one is left, it goes down and up again.
+        await check.ExecuteAsync("DELETE FROM credit_accounts WHERE domain_name = 'gone' AND domain_id = aventora_domain_id('gone')");
+        database.MigrateDownTo(1_023_000_01);
+        Assert.Equal(0, await check.QuerySingleAsync<int>(
+            "SELECT count(*)::int FROM information_schema.columns WHERE table_name = 'call_logs' AND column_name = 'domain_id'"));
+        database.MigrateTo(long.MaxValue);
+        Assert.Equal(await check.QuerySingleAsync<Guid>("SELECT id FROM domains WHERE name = 'kept'"),
+            await check.QuerySingleAsync<Guid>("SELECT domain_id FROM call_logs WHERE domain_name = 'kept'"));
     }
 
     private HttpClient Client(string key) => system.Ingress.CreateHttpClient(key);
