@@ -27,6 +27,7 @@ public static class ConsoleServices
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.LoginPath = SignInEndpoints.SignInPath;
             cookie.LogoutPath = "/account/signout";
+            cookie.ReturnUrlParameter = "return_url";
             cookie.SlidingExpiration = false;
         });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)

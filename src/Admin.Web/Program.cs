@@ -7,6 +7,7 @@ using Serilog;
 
 // Admin.Web: the admin console. A client of Ingress.Api's public HTTP API only: no database, no broker.
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseStaticWebAssets(); // MudBlazor's files when run from the build output (scripts/run.sh); a published app has them in wwwroot
 builder.Services.AddSerilog((services, log) => log.ReadFrom.Configuration(builder.Configuration).WriteTo.Console());
 builder.Services.AddRazorComponents().AddInteractiveServerComponents(); // server rendering: the API key never leaves the server
 builder.Services.AddMudServices();
