@@ -5,7 +5,8 @@ namespace Aventora.Persistence.Migrations;
 /// <summary>
 /// Release 1.28.0, "admin console": every status a request passes through, with when, so the console's request detail can show
 /// its history. Written by a trigger on <c>call_logs</c>, so no code path that moves a request (dispatcher, workers, status
-/// callbacks, reconciler) can forget it, and a redelivery that changes nothing writes nothing.
+/// callbacks, reconciler) can forget it, and a redelivery that changes nothing writes nothing. Also the index the request log
+/// (<c>GET /requests</c>) pages by across every domain.
 /// </summary>
 [ReleaseMigration(1, 28, 0, 1, "add request status history")]
 public sealed class M1_28_0_AddRequestStatusHistory : Migration
@@ -34,10 +35,14 @@ public sealed class M1_28_0_AddRequestStatusHistory : Migration
             END $$;
             CREATE TRIGGER call_logs_status_history AFTER INSERT OR UPDATE OF status ON call_logs
                 FOR EACH ROW EXECUTE FUNCTION record_request_status();
+
+            -- GET /requests pages every domain newest first by (created_at, id) for the admin key.
+            CREATE INDEX call_logs_created_id ON call_logs (created_at DESC, id DESC);
             """);
     }
 
     public override void Down() => Execute.Sql("""
+        DROP INDEX call_logs_created_id;
         DROP TRIGGER call_logs_status_history ON call_logs;
         DROP FUNCTION record_request_status();
         DROP TABLE request_status_history;
