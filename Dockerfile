@@ -1,5 +1,5 @@
 # One image recipe for every service: docker compose passes SERVICE (Ingress.Api, Dispatcher.Worker, Messaging.Worker,
-# Voice.Worker or TwilioEmulator).
+# Voice.Worker, TwilioEmulator or Admin.Web).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ARG SERVICE
 WORKDIR /src

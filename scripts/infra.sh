@@ -18,6 +18,8 @@ need=()
 command -v rabbitmq-server >/dev/null 2>&1 || need+=(rabbitmq-server)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 if [ "${AVENTORA_WITH_IMAP:-0}" = "1" ] && ! command -v dovecot >/dev/null 2>&1; then need+=(dovecot-imapd); fi
+# Debian's Chromium, for the admin console's browser tests (Playwright drives it; its own browser download is never used).
+if [ "${AVENTORA_WITH_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]} from Debian's packages"
   as_root apt-get update -qq

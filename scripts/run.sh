@@ -36,8 +36,9 @@ sleep 3 # Ingress applies the migrations; the workers then find them done.
 start dispatcher Dispatcher.Worker http://localhost:5001
 start messaging Messaging.Worker http://localhost:5002
 start voice Voice.Worker http://localhost:5003
+start admin-web Admin.Web http://localhost:5200 --IngressApi:BaseUrl http://localhost:5000/
 
-for url in http://localhost:5000 http://localhost:5001 http://localhost:5002 http://localhost:5003; do
+for url in http://localhost:5000 http://localhost:5001 http://localhost:5002 http://localhost:5003 http://localhost:5200; do
   for _ in $(seq 1 60); do curl -fs "$url/health/ready" >/dev/null && break; sleep 1; done
   curl -fs "$url/health/ready" >/dev/null || { echo "$url did not become ready; see .run/logs/"; exit 1; }
 done
@@ -49,6 +50,7 @@ Aventora is running.
   Dispatcher.Worker  http://localhost:5001/health/ready
   Messaging.Worker   http://localhost:5002/health/ready
   Voice.Worker       http://localhost:5003/health/ready
+  Admin console      http://localhost:5200   (sign in with the admin key: $Admin__ApiKey)
   Twilio emulator    http://localhost:5100   (GET /_emulator/messages, /_emulator/calls, /_emulator/requests)
   RabbitMQ           amqp://localhost:5672/aventora (management http://localhost:15672)
   PostgreSQL         Host=localhost;Database=aventora

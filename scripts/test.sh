@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-AVENTORA_WITH_IMAP=1 bash scripts/infra.sh || { echo "infra failed"; echo "0 passed, 1 failed"; exit 1; }
+AVENTORA_WITH_IMAP=1 AVENTORA_WITH_BROWSER=1 bash scripts/infra.sh || { echo "infra failed"; echo "0 passed, 1 failed"; exit 1; }
 
 export AVENTORA_TEST_POSTGRES="${AVENTORA_TEST_POSTGRES:-Host=localhost;Port=5432;Database=postgres;Username=${AVENTORA_PG_USER:-aventora};Password=${AVENTORA_PG_PASSWORD:-aventora}}"
 export AVENTORA_TEST_RABBITMQ="${AVENTORA_TEST_RABBITMQ:-amqp://${AVENTORA_MQ_USER:-aventora}:${AVENTORA_MQ_PASSWORD:-aventora}@localhost:5672/${AVENTORA_MQ_VHOST:-aventora}}"

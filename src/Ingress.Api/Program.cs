@@ -46,6 +46,7 @@ app.UseAuthorization();
 app.UseIdempotencyKeys();         // Idempotency-Key on POST /start, POST /batches and credit grants
 app.MapServiceDefaults();
 app.MapStartEndpoints();          // POST /start, GET /requests/{id}
+app.MapRequestLogEndpoints();     // GET /requests: the log, filtered and paged; GET /me: whose key this is
 app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 app.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox

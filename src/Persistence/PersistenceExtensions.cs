@@ -34,6 +34,8 @@ public static class PersistenceExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CallLogRepository>();
         services.AddSingleton<CallLogStatusRepository>();
+        services.AddSingleton<RequestLogRepository>();
+        services.AddSingleton<RequestStatusHistoryRepository>();
         services.AddSingleton<DomainRepository>();
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<SmsSessionRepository>();

@@ -4,6 +4,7 @@ using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.EmailPull;
+using Microsoft.Extensions.Options;
 
 namespace Aventora.Ingress.Api.EmailPull;
 
@@ -32,6 +33,7 @@ public static partial class EmailPullEndpoints
         group.MapPut("/", PutAsync);
         group.MapDelete("/", DeleteAsync);
         group.MapGet("/mails", ListMailsAsync);
+        group.MapPost("/test", TestAsync);
         return app;
     }
 
@@ -128,6 +130,36 @@ public static partial class EmailPullEndpoints
             mail_id = m.Id, uid_validity = m.UidValidity, uid = m.Uid, message_id = m.MessageId, status = m.Status,
             reason = m.Reason, request_count = m.RequestCount, claimed_at = m.ClaimedAt, updated_at = m.UpdatedAt,
         }));
+    }
+
+    /// <summary>
+    /// Logs in to the stored mailbox and opens its folder, reading and changing nothing: 200 with the folder's message count, or 422
+    /// with one of <see cref="MailboxErrors"/>' fixed sentences (never what the server said).
+    /// </summary>
+    private static async Task<IResult> TestAsync(
+        string name, HttpContext http, EmailPullConfigRepository configs, MailboxConnector connector, IOptions<EmailPullOptions> options,
+        ILogger<MailboxConnector> logger, CancellationToken ct)
+    {
+        name = name.ToLowerInvariant();
+        if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
+        if (await configs.FindAsync(name, ct) is not { } config) return NotFound(name);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Value.MailboxTimeout);
+        try
+        {
+            using var client = await connector.OpenAsync(config, timeout.Token, ct);
+            var folder = await client.GetFolderAsync(config.Folder, timeout.Token);
+            await folder.OpenAsync(MailKit.FolderAccess.ReadOnly, timeout.Token);
+            var count = folder.Count;
+            await client.DisconnectAsync(quit: true, timeout.Token);
+            return Results.Ok(new { ok = true, folder = config.Folder, message_count = count });
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            var reason = e is OperationCanceledException ? MailboxErrors.TimedOut(options.Value.MailboxTimeout) : MailboxErrors.Describe(e, config);
+            logger.LogInformation("Mailbox test for {DomainName} failed ({ErrorType})", name, e.GetType().Name);
+            return Results.Problem(statusCode: 422, title: reason, extensions: new Dictionary<string, object?> { ["code"] = "mailbox_unreachable" });
+        }
     }
 
     private static object View(EmailPullConfig c) => new

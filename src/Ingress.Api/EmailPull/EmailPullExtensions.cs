@@ -7,6 +7,7 @@ public static class EmailPullExtensions
     {
         services.AddOptions<EmailPullOptions>().Bind(configuration.GetSection(EmailPullOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MailboxHostPolicy>();
+        services.AddSingleton<MailboxConnector>();
         services.AddHostedService<EmailPullPoller>();
         return services;
     }

@@ -29,7 +29,7 @@ namespace Aventora.Ingress.Api.EmailPull;
 /// </summary>
 public sealed class EmailPullPoller(
     EmailPullConfigRepository configs, EmailPullMessageRepository mails, ConfirmedPublisher publisher, BatchProcessor batches,
-    MailboxHostPolicy hosts, IOptions<EmailPullOptions> options, IOptions<BatchOptions> batchOptions, ILogger<EmailPullPoller> logger)
+    MailboxConnector connector, IOptions<EmailPullOptions> options, IOptions<BatchOptions> batchOptions, ILogger<EmailPullPoller> logger)
     : BackgroundService
 {
     private readonly Dictionary<Guid, DateTimeOffset> _nextPoll = [];
@@ -88,29 +88,7 @@ public sealed class EmailPullPoller(
 
     private async Task PollMailboxAsync(EmailPullConfig config, CancellationToken ct, CancellationToken stopping)
     {
-        if (hosts.RefuseTlsMode(config.ImapHost, config.TlsMode) is { } plain) throw new MailboxRefusedException(plain);
-        var (addresses, refusal) = await hosts.ResolveAsync(config.ImapHost, ct);
-        if (refusal is not null) throw new MailboxRefusedException(refusal);
-
-        using var client = new ImapClient { Timeout = (int)options.Value.ConnectTimeout.TotalMilliseconds };
-        try
-        {
-            var socket = await ConnectAsync(addresses, config.ImapPort, ct);
-            await client.ConnectAsync(socket, config.ImapHost, config.ImapPort, config.TlsMode switch
-            {
-                "ssl" => SecureSocketOptions.SslOnConnect,
-                "starttls" => SecureSocketOptions.StartTls,
-                _ => SecureSocketOptions.None,
-            }, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
-        {
-            // Closed, silent, reset, not IMAP, no TLS: all read the same, so last_error tells nothing about the port.
-            throw new MailboxRefusedException(MailboxErrors.Unreachable);
-        }
-        // Belt and braces: whatever the settings say, the password crosses the wire in clear only to a host the operator named.
-        if (!client.IsSecure && !hosts.MayUsePlainImap(config.ImapHost)) throw new MailboxRefusedException(MailboxHostPolicy.PlainImapRefused);
-        await client.AuthenticateAsync(config.Username, config.Password, ct);
+        using var client = await connector.OpenAsync(config, ct, stopping);
         var folder = await client.GetFolderAsync(config.Folder, ct);
         await folder.OpenAsync(FolderAccess.ReadWrite, ct);
         var uidValidity = (long)folder.UidValidity;
@@ -246,29 +224,6 @@ public sealed class EmailPullPoller(
                 ?? throw new FolderNotFoundException(path);
         }
         return parent;
-    }
-
-    /// <summary>A TCP connection to the first of the checked addresses that answers, so a name cannot resolve elsewhere in between.</summary>
-    private async Task<Socket> ConnectAsync(IPAddress[] addresses, int port, CancellationToken ct)
-    {
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            connectTimeout.CancelAfter(options.Value.ConnectTimeout);
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, port), connectTimeout.Token);
-                return socket;
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
-            {
-                socket.Dispose();
-                last = e as SocketException ?? new SocketException((int)SocketError.TimedOut);
-            }
-        }
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];

@@ -72,7 +72,8 @@ public static class StartEndpoints
         RequestedAt = DateTimeOffset.UtcNow,
     };
 
-    private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns, CancellationToken cancellationToken)
+    private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns,
+        RequestStatusHistoryRepository history, CancellationToken cancellationToken)
     {
         var log = await callLogs.FindAsync(id, cancellationToken);
         if (log is null || !Caller.From(http.User).MayRead(log.DomainName, log.OfDeletedDomain))
@@ -93,7 +94,12 @@ public static class StartEndpoints
             duration_seconds = log.DurationSeconds,
             created_at = log.CreatedAt,
             updated_at = log.UpdatedAt,
+            source = log.Source == RequestSources.Csv ? "batch" : log.Source,
+            batch_id = log.BatchId,
+            line_number = log.LineNumber,
             transcript = (await turns.ListAsync(id, cancellationToken)).Select(t => new { speaker = t.Speaker, text = t.Text, at = t.CreatedAt }),
+            // Every status it has passed through, oldest first (requests from before release 1.28 start at their status then).
+            status_history = (await history.ListAsync(id, cancellationToken)).Select(h => new { status = h.Status, error_message = h.ErrorMessage, at = h.At }),
         });
     }
 }

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Aventora.Contracts;
+using Aventora.Ingress.Api.Auth;
+using Aventora.Persistence.CallLogs;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Aventora.Ingress.Api.Requests;
+
+/// <summary>
+/// <c>GET /requests</c>: the request log, newest first, filtered by domain_name, channel, status, source and created_at
+/// (<c>from</c>, <c>to</c>), paged by keyset: each page names the <c>next</c> cursor to pass as <c>after</c>. A domain's key sees its
+/// own domain only. <c>GET /me</c>: whom the key belongs to, so a client (the admin console) can tell an admin from a domain.
+/// </summary>
+public static partial class RequestLogEndpoints
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+    /// <summary>The sources a request can have; <c>batch</c> is another word for <c>csv</c> (an uploaded or dropped file).</summary>
+    public static readonly string[] Sources = [RequestSources.Api, RequestSources.Csv, RequestSources.Email, "inbound"];
+
+    public static IEndpointRouteBuilder MapRequestLogEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/requests", ListAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapGet("/me", (HttpContext http) =>
+        {
+            var caller = Caller.From(http.User);
+            return Results.Ok(new { is_admin = caller.IsAdmin, domain_name = caller.DomainName });
+        }).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, RequestLogRepository log, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        string? Field(string name) => string.IsNullOrWhiteSpace(query[name]) ? null : query[name].ToString().Trim();
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) => errors.TryAdd(field, [message]);
+
+        var caller = Caller.From(http.User);
+        var domain = Field("domain_name")?.ToLowerInvariant();
+        if (domain is not null && !caller.MayActFor(domain))
+            return Results.Problem(statusCode: 403, title: $"This API key may not act for domain '{domain}'.");
+        domain ??= caller.IsAdmin ? null : caller.DomainName;
+
+        var channel = Field("channel")?.ToLowerInvariant();
+        if (channel is not null && !Channels.ValidChannels.Contains(channel))
+            Add("channel", $"channel '{channel}' is not valid: use one of {string.Join(", ", Channels.ValidChannels)}.");
+        var status = Field("status")?.ToLowerInvariant();
+        if (status is not null && !StatusPattern().IsMatch(status))
+            Add("status", "status may hold only letters, '_' and '-' (at most 40), as in received, queued, delivered, completed, failed.");
+        var source = Field("source")?.ToLowerInvariant();
+        if (source == "batch") source = RequestSources.Csv;
+        if (source is not null && !Sources.Contains(source))
+            Add("source", $"source '{source}' is not valid: use one of api, batch, email, inbound.");
+        var from = Date("from", Field("from"), Add);
+        var to = Date("to", Field("to"), Add);
+        if (from is not null && to is not null && to <= from) Add("to", "to must be later than from.");
+        var limit = DefaultLimit;
+        if (Field("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+            Add("limit", $"limit must be a whole number from 1 to {MaxLimit}.");
+        (DateTimeOffset, Guid)? after = null;
+        if (Field("after") is { } cursor)
+        {
+            after = Cursor.TryRead(cursor);
+            if (after is null) Add("after", "after must be the next cursor of an earlier page, as it was given.");
+        }
+        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The request log query has invalid fields.");
+
+        var rows = await log.ListAsync(new RequestLogFilter
+        {
+            DomainName = domain, Channel = channel, Status = status, Source = source, From = from, To = to, After = after, Limit = limit + 1,
+        }, ct);
+        var page = rows.Take(limit).ToList();
+        return Results.Ok(new
+        {
+            items = page.Select(r => new
+            {
+                request_id = r.Id, domain_name = r.DomainName, channel = r.Channel, phone_number = r.PhoneNumber, type = r.Type,
+                source = r.Source == RequestSources.Csv ? "batch" : r.Source, status = r.Status, batch_id = r.BatchId, line_number = r.LineNumber,
+                error_code = r.ErrorCode, error_message = r.ErrorMessage, created_at = r.CreatedAt, updated_at = r.UpdatedAt,
+            }),
+            next = rows.Count > limit ? Cursor.Write(page[^1].CreatedAt, page[^1].Id) : null,
+        });
+    }
+
+    private static DateTimeOffset? Date(string field, string? text, Action<string, string> add)
+    {
+        if (text is null) return null;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return at;
+        add(field, $"{field} must be a date or an ISO 8601 time, such as 2026-05-01 or 2026-05-01T08:00:00Z.");
+        return null;
+    }
+
+    /// <summary>The keyset of a page's last row, opaque to clients: base64url of "ticks:id".</summary>
+    private static class Cursor
+    {
+        public static string Write(DateTimeOffset createdAt, Guid id) =>
+            WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes($"{createdAt.UtcTicks}:{id:N}"));
+
+        public static (DateTimeOffset, Guid)? TryRead(string cursor)
+        {
+            try
+            {
+                var parts = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(cursor)).Split(':');
+                return parts.Length == 2 && long.TryParse(parts[0], out var ticks) && ticks > 0 && ticks < DateTimeOffset.MaxValue.UtcTicks
+                       && Guid.TryParseExact(parts[1], "N", out var id)
+                    ? (new DateTimeOffset(ticks, TimeSpan.Zero), id)
+                    : null;
+            }
+            catch (FormatException) { return null; }
+        }
+    }
+
+    [GeneratedRegex("^[a-z_-]{1,40}$")] private static partial Regex StatusPattern();
+}
