@@ -25,7 +25,8 @@ public sealed class RequestLogRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<CallLog>(new CommandDefinition("""
             SELECT * FROM call_logs
-            WHERE (@DomainName::text IS NULL OR domain_name = @DomainName)
+            WHERE (@DomainName::text IS NULL
+                   OR (domain_name = @DomainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@DomainName)))
               AND (@Channel::text IS NULL OR channel = @Channel)
               AND (@Status::text IS NULL OR status = @Status)
               AND (@Source::text IS NULL OR source = @Source)
