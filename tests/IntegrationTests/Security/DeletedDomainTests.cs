@@ -37,6 +37,7 @@ public sealed class DeletedDomainTests(SystemFixture system)
 
         // Nothing of the old tenant reaches the new one: its request, balance, ledger, batch.
         Assert.Equal(HttpStatusCode.NotFound, (await tenant.GetAsync($"/requests/{oldRequest}")).StatusCode);
+        Assert.Empty((await tenant.GetFromJsonAsync<JsonObject>("/requests"))!["items"]!.AsArray());
         var balance = (await tenant.GetFromJsonAsync<JsonObject>($"/domains/{name}/balance"))!;
         Assert.Equal(0, balance["balance"]!.GetValue<long>());
         Assert.Equal(0, (await LedgerAsync(tenant, $"/domains/{name}/ledger"))["total"]!.GetValue<long>());
