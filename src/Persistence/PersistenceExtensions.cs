@@ -38,6 +38,7 @@ public static class PersistenceExtensions
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<SmsSessionRepository>();
         services.AddSingleton<ConversationTurnRepository>();
+        services.AddSingleton<VoiceStreamRepository>();
         services.AddSingleton<OptOutRepository>();
         services.AddSingleton<BatchRepository>();
         services.AddSingleton<EmailPullConfigRepository>();
