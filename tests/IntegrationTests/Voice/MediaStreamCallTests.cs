@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Aventora.IntegrationTests.Infrastructure;
 using Aventora.TwilioEmulator.Inspection;
@@ -200,6 +201,17 @@ public sealed class MediaStreamCallTests(SystemFixture system)
         var twiml = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
         Assert.Contains("<Gather input=\"speech\"", twiml);
         Assert.DoesNotContain("<Stream", twiml);
+    }
+
+    [Fact]
+    public async Task A_voice_mode_other_than_gather_or_stream_is_refused_naming_the_key()
+    {
+        var domain = await StreamDomain.CreateAsync(system, "voicemode", voiceMode: "gather");
+        var answer = await system.Admin.PutAsJsonAsync($"/admin/domains/{domain.Name}", new { technical_json = new { voice_mode = "loud" } });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.Contains("technical_json.voice_mode", await answer.Content.ReadAsStringAsync());
+        var stored = await (await system.Admin.GetAsync($"/admin/domains/{domain.Name}")).JsonAsync();
+        Assert.Equal("gather", stored["technical_json"]!["voice_mode"]!.GetValue<string>());
     }
 
     private async Task<(Guid Id, string Sid)> StartAsync(StreamDomain domain, string person, string channel)
