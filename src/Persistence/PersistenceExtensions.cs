@@ -40,6 +40,7 @@ public static class PersistenceExtensions
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<SmsSessionRepository>();
         services.AddSingleton<ConversationTurnRepository>();
+        services.AddSingleton<VoiceStreamRepository>();
         services.AddSingleton<OptOutRepository>();
         services.AddSingleton<BatchRepository>();
         services.AddSingleton<EmailPullConfigRepository>();

@@ -38,6 +38,7 @@ public static class EmulatorApp
         builder.Services.AddSingleton<CallStore>();
         builder.Services.AddSingleton<CallProgress>();
         builder.Services.AddSingleton<TwimlWalker>();
+        builder.Services.AddSingleton<MediaStreamPlayer>();
 
         var app = builder.Build();
         app.UseMiddleware<RestGate>();

@@ -9,5 +9,8 @@ internal sealed class EmulatorTiming(IConfiguration configuration)
     public TimeSpan StepDelay { get; } =
         TimeSpan.FromMilliseconds(configuration.GetValue("Emulator:StepDelayMs", 50));
 
+    /// <summary>How much faster than real time Media Streams play (1 = Twilio's pace, 20 ms per frame); tests speed it up.</summary>
+    public double StreamSpeed { get; } = Math.Clamp(configuration.GetValue("Emulator:StreamSpeed", 1.0), 1.0, 100.0);
+
     public Task StepAsync(CancellationToken ct) => StepDelay > TimeSpan.Zero ? Task.Delay(StepDelay, ct) : Task.CompletedTask;
 }

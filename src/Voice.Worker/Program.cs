@@ -7,8 +7,9 @@ using Aventora.Voice.Worker.Calls;
 using Aventora.Voice.Worker.Reconciliation;
 using Aventora.Outbound;
 using Aventora.Voice.Worker.Status;
+using Aventora.Voice.Worker.Streams;
 
-// Voice.Worker: places phone and wvoice calls, and writes their TwiML turn by turn.
+// Voice.Worker: places phone and wvoice calls, writes their TwiML turn by turn, and holds stream-mode calls on Twilio Media Streams.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Voice.Worker", bus =>
 {
@@ -21,10 +22,12 @@ builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddTwilioGateway(builder.Configuration);
 builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddBilling(builder.Configuration);
+builder.Services.AddVoiceStreams(builder.Configuration); // <Connect><Stream> calls: /voice/stream/{requestId}, speech pipeline, capacity
 builder.Services.AddOutbound<CallLookup>(builder.Configuration); // place at most once; settle lost outcomes, quiet statuses, held credits
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapVoiceStreams();
 await app.RunAsync();
 
 /// <summary>Lets tests host this service in-process.</summary>

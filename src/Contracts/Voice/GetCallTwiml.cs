@@ -7,6 +7,8 @@ public sealed record GetCallTwiml
     public required string CallSid { get; init; }
     /// <summary>What the person said (Twilio's SpeechResult), absent on the call's first fetch.</summary>
     public string? SpeechResult { get; init; }
+    /// <summary>Twilio fetches this after the call's Media Stream ended (the <c>&lt;Connect&gt;</c> action): hang up, end politely or fall back to Gather.</summary>
+    public bool AfterStream { get; init; }
 }
 
 /// <summary>Voice.Worker's answer: the TwiML document to give Twilio.</summary>

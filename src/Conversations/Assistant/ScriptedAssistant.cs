@@ -2,12 +2,12 @@ namespace Aventora.Conversations.Assistant;
 
 /// <summary>
 /// The offline, deterministic assistant: it opens from the type, instruction and name, and follows simple replies
-/// (confirm, decline, goodbye, anything else is asked again).
+/// (confirm, decline, goodbye, anything else is asked again); on a call, key 1 confirms and key 2 declines.
 /// </summary>
 public sealed class ScriptedAssistant : IAssistant
 {
-    private static readonly string[] Confirmations = ["yes", "y", "yeah", "yep", "sure", "ok", "okay", "confirm", "confirmed", "correct"];
-    private static readonly string[] Declines = ["no", "n", "nope", "decline", "cancel it", "not now"];
+    private static readonly string[] Confirmations = ["yes", "y", "yeah", "yep", "sure", "ok", "okay", "confirm", "confirmed", "correct", "1"];
+    private static readonly string[] Declines = ["no", "n", "nope", "decline", "cancel it", "not now", "2"];
     private static readonly string[] Goodbyes = ["bye", "goodbye", "thanks", "thank you", "that's all", "done"];
 
     public Task<AssistantReply> OpenAsync(ConversationBrief brief, CancellationToken cancellationToken)

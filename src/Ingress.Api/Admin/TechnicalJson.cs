@@ -9,6 +9,9 @@ public static partial class TechnicalJson
 {
     public const string Masked = "********";
 
+    /// <summary>How the domain's calls hold the conversation: gather (default) or stream.</summary>
+    public const string VoiceModeKey = "voice_mode";
+
     /// <summary>Keys whose values are secrets: written, never read back.</summary>
     public static bool IsSecret(string key) => Persistence.Secrets.SecretKeys.IsSecret(key);
 
@@ -34,6 +37,8 @@ public static partial class TechnicalJson
                 errors.Add($"technical_json.{key} must be a Twilio account SID (AC and 32 hex digits).");
             else if (key.EndsWith("_number", StringComparison.Ordinal) && !Number().IsMatch(value))
                 errors.Add($"technical_json.{key} must be an E.164 number such as +14155550123 (a whatsapp: prefix is allowed).");
+            else if (key == VoiceModeKey && value is not ("gather" or "stream"))
+                errors.Add($"technical_json.{VoiceModeKey} must be 'gather' (TwiML turns, the default) or 'stream' (a Media Stream with barge-in).");
             else merged[key] = value;
         }
         return merged;

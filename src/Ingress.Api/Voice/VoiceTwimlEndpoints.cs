@@ -58,6 +58,8 @@ public static class VoiceTwimlEndpoints
             RequestId = requestId,
             CallSid = form["CallSid"].ToString(),
             SpeechResult = form.TryGetValue("SpeechResult", out var speech) ? speech.ToString() : null,
+            // The <Connect> action of a stream-mode call names itself; the query is part of the signed URL.
+            AfterStream = request.Query["after"] == "stream",
         };
         try
         {

@@ -8,10 +8,11 @@ namespace Aventora.TwilioEmulator.Calls;
 
 /// <summary>
 /// Walks an answered call's TwiML like Twilio's voice engine: records what is said, answers speech Gathers from the
-/// person's script, follows actions and Redirects, stops on Hangup or the end of a document. Returns the call's
+/// person's script, holds <c>&lt;Connect&gt;&lt;Stream&gt;</c> Media Streams (<see cref="MediaStreamPlayer"/>), follows actions and
+/// Redirects, stops on Hangup or the end of a document. Returns the call's
 /// duration in seconds. Bounded to <see cref="MaxDocuments"/> documents so a looping application cannot hang it.
 /// </summary>
-internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, TimeProvider clock)
+internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, MediaStreamPlayer streams, TimeProvider clock)
 {
     public const int MaxDocuments = 20;
 
@@ -34,7 +35,7 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
 
         for (var turn = 1; document is not null; turn++)
         {
-            var (next, spent) = Run(call, document);
+            var (next, spent) = await RunAsync(call, document, ct);
             seconds += spent;
             if (next?.Url is null) break;
             if (turn >= MaxDocuments)
@@ -47,7 +48,7 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
         return Math.Max(1, seconds);
     }
 
-    private (Next? Next, int Seconds) Run(CallState call, Document document)
+    private async Task<(Next? Next, int Seconds)> RunAsync(CallState call, Document document, CancellationToken ct)
     {
         var seconds = 0;
         foreach (var verb in document.Xml.Root?.Elements() ?? [])
@@ -74,6 +75,14 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
                     var target = Resolve(call, document, verb.Value.Trim());
                     Record(call, "redirect", null, target);
                     return (new Next(target, MethodOf(verb)), seconds);
+                case "Connect" when verb.Elements().FirstOrDefault(e => e.Name.LocalName == "Stream") is { } stream:
+                    var (ending, streamed) = await streams.PlayAsync(call, stream, ct);
+                    seconds += streamed;
+                    if (ending == MediaStreamPlayer.Ending.PersonHungUp) return (null, seconds);
+                    // The stream is over: Twilio requests the Connect's action, or goes on with the next verb.
+                    if (verb.Attribute("action")?.Value is { Length: > 0 } after)
+                        return (new Next(Resolve(call, document, after), MethodOf(verb)), seconds);
+                    break;
                 case "Hangup":
                 case "Reject":
                     Record(call, "hangup", null, null);

@@ -61,7 +61,9 @@ public sealed record EmulatedMessage(
     string? AnswerFault = null);
 
 /// <summary>One thing that happened during a call, in order.</summary>
-/// <param name="Kind">twiml (document fetched), say, play, gather, speech (person answered), timeout, redirect, hangup, verb (unsupported verb skipped), error.</param>
+/// <param name="Kind">twiml (document fetched), say, play, gather, speech (person answered), timeout, redirect, hangup, verb (unsupported verb skipped), error;
+/// on a Media Stream: stream (connecting to Url), stream-start (Text: the stream SID), dtmf, played (Text: ms of the assistant's audio
+/// heard since the last step), clear (Text: ms of buffered audio discarded), stream-closed (by the application), stream-dropped, stream-stop (the person hung up).</param>
 public sealed record ConversationStep(string Kind, string? Text, string? Url, DateTimeOffset At);
 
 /// <summary>A call created through the REST API, with its current state and everything said in it.</summary>
@@ -144,6 +146,21 @@ public sealed record DeliveryOutcome(string Number, string Status, int? ErrorCod
 
 /// <summary>What the person at Number says, one utterance per speech Gather.</summary>
 public sealed record SpeechScript(string Number, IReadOnlyList<string> Utterances);
+
+/// <summary>
+/// What the person at <paramref name="Number"/> does on a Media Stream call (<c>&lt;Connect&gt;&lt;Stream&gt;</c>), step by step.
+/// Steps replace earlier ones and are used up by one call.
+/// </summary>
+public sealed record StreamScript(string Number, IReadOnlyList<StreamStep> Steps);
+
+/// <summary>
+/// One thing the person does on a stream: say <paramref name="Audio"/> (base64 µ-law 8 kHz; <paramref name="Text"/> is only the
+/// label recorded as the call's "speech"), press <paramref name="Digits"/>, hang up, or <paramref name="Drop"/> the stream (the
+/// WebSocket breaks, the call goes on). A step waits until the assistant has finished talking, or, with
+/// <paramref name="BargeInAfterMs"/>, starts once that much of the assistant's current audio was played, talking over it.
+/// </summary>
+public sealed record StreamStep(
+    string? Text = null, string? Audio = null, string? Digits = null, int? BargeInAfterMs = null, bool HangUp = false, bool Drop = false);
 
 /// <summary>A person texting in: the emulator posts it to WebhookUrl exactly as Twilio would. Channel is "sms" or "whatsapp".</summary>
 public sealed record InboundMessage(

@@ -116,6 +116,10 @@ public sealed class EmulatorClient(HttpClient http)
     public Task SetSpeechAsync(string number, IEnumerable<string> utterances, CancellationToken ct = default) =>
         PostAsync("_emulator/people/speech", new SpeechScript(number, utterances.ToList()), ct);
 
+    /// <summary>What the person at <paramref name="number"/> does on their next Media Stream call.</summary>
+    public Task SetStreamAsync(string number, IEnumerable<StreamStep> steps, CancellationToken ct = default) =>
+        PostAsync("_emulator/people/streams", new StreamScript(number, steps.ToList()), ct);
+
     public async Task ClearPeopleAsync(CancellationToken ct = default) =>
         (await http.DeleteAsync("_emulator/people", ct)).EnsureSuccessStatusCode();
 

@@ -11,6 +11,17 @@ internal static class PeopleEndpoints
             people.SetSpeech(script);
             return Results.Ok(script);
         });
+        app.MapPost("/_emulator/people/streams", (StreamScript script, PeopleScripts people) =>
+        {
+            foreach (var step in script.Steps)
+            {
+                if (step.Audio is not null && !IsBase64(step.Audio)) return Results.BadRequest(new { error = "audio must be base64 µ-law" });
+                if (step.Digits is not null && step.Digits.Any(c => !(char.IsAsciiDigit(c) || c is '*' or '#')))
+                    return Results.BadRequest(new { error = "digits are 0-9, * and #" });
+            }
+            people.SetStream(script);
+            return Results.Ok(new { script.Number, steps = script.Steps.Count });
+        });
         app.MapPost("/_emulator/people/call-outcomes", (CallOutcome outcome, PeopleScripts people) =>
         {
             if (outcome.Status is not ("busy" or "no-answer" or "failed" or "canceled"))
@@ -35,4 +46,6 @@ internal static class PeopleEndpoints
                 ? Results.Ok(result)
                 : Results.BadRequest(new { error = $"unknown account {message.AccountSid}" }));
     }
+
+    private static bool IsBase64(string text) => Convert.TryFromBase64String(text, new byte[text.Length], out _);
 }

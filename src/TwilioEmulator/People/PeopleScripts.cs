@@ -11,6 +11,7 @@ internal sealed class PeopleScripts
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Queue<string>> _speech = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<StreamStep>> _streams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Scripted<CallOutcome>> _callOutcomes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Scripted<DeliveryOutcome>> _deliveryOutcomes = new(StringComparer.Ordinal);
 
@@ -30,6 +31,18 @@ internal sealed class PeopleScripts
     {
         lock (_gate)
             return _speech.TryGetValue(PhoneNumber.Bare(number), out var queue) && queue.TryDequeue(out var said) ? said : null;
+    }
+
+    /// <summary>Replaces what the person does on their next Media Stream call.</summary>
+    public void SetStream(StreamScript script)
+    {
+        lock (_gate) _streams[PhoneNumber.Bare(script.Number)] = script.Steps.ToList();
+    }
+
+    /// <summary>The person's stream steps, used up by the call that takes them (none: the person listens and hangs up).</summary>
+    public IReadOnlyList<StreamStep> TakeStream(string number)
+    {
+        lock (_gate) return _streams.Remove(PhoneNumber.Bare(number), out var steps) ? steps : [];
     }
 
     public void SetCallOutcome(CallOutcome outcome)
@@ -57,6 +70,7 @@ internal sealed class PeopleScripts
         lock (_gate)
         {
             _speech.Clear();
+            _streams.Clear();
             _callOutcomes.Clear();
             _deliveryOutcomes.Clear();
         }

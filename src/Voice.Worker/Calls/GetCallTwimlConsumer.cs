@@ -4,6 +4,7 @@ using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Aventora.ServiceDefaults;
 using Aventora.ServiceDefaults.Text;
+using Aventora.Voice.Worker.Streams;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -13,9 +14,13 @@ namespace Aventora.Voice.Worker.Calls;
 /// Answers Ingress with the call's next TwiML: the opening, then one assistant turn per thing the person says (Twilio's
 /// speech result), until the assistant ends the conversation. Every turn goes into the request's transcript. Text goes through
 /// <see cref="XmlText"/>, so a character XML forbids (from an instruction or the assistant) cannot make Twilio refuse the document.
+/// A domain in stream mode gets a Media Stream instead (<see cref="StreamTwiml"/>); when that stream ends, Twilio asks again
+/// (<see cref="GetCallTwiml.AfterStream"/>): a finished conversation hangs up, a refused stream falls back to these Gather
+/// turns, and a dropped one ends the call politely.
 /// </summary>
 public sealed class GetCallTwimlConsumer(
-    CallLogRepository callLogs, ConversationTurnRepository turns, IAssistant assistant, IOptions<IngressOptions> ingress) : IConsumer<GetCallTwiml>
+    CallLogRepository callLogs, ConversationTurnRepository turns, IAssistant assistant, IOptions<IngressOptions> ingress,
+    StreamTwiml streamTwiml, VoiceStreamRepository streams, IOptions<VoiceStreamOptions> streamOptions) : IConsumer<GetCallTwiml>
 {
     public async Task Consume(ConsumeContext<GetCallTwiml> context)
     {
@@ -28,9 +33,31 @@ public sealed class GetCallTwimlConsumer(
             return;
         }
 
+        var opening = string.IsNullOrWhiteSpace(ask.SpeechResult);
+        if (ask.AfterStream)
+        {
+            var state = await streams.FindStateAsync(ask.RequestId, ct);
+            if (state == "completed" || state == "hung_up")
+            {
+                await context.RespondAsync(new CallTwiml { Twiml = Document("<Hangup/>") });
+                return;
+            }
+            if (state is not (null or "refused"))
+            {
+                await context.RespondAsync(new CallTwiml { Twiml = SayAndHangUp(streamOptions.Value.DroppedMessage) });
+                return;
+            }
+            // Refused, or never connected: the conversation has not begun; hold it with Gather turns.
+        }
+        else if (opening && await streamTwiml.ForAsync(log, ct) is { } stream)
+        {
+            await context.RespondAsync(new CallTwiml { Twiml = stream });
+            return;
+        }
+
         var brief = new ConversationBrief(log.DomainName, log.Channel, log.Type, log.Instruction, log.Name);
         AssistantReply reply;
-        if (string.IsNullOrWhiteSpace(ask.SpeechResult))
+        if (opening)
         {
             reply = await assistant.OpenAsync(brief, ct);
             // Twilio may fetch the first document again; the opening is recorded once.
@@ -38,7 +65,7 @@ public sealed class GetCallTwimlConsumer(
         }
         else
         {
-            await turns.TryRecordPersonAsync(ask.RequestId, ask.SpeechResult, null, ct);
+            await turns.TryRecordPersonAsync(ask.RequestId, ask.SpeechResult!, null, ct);
             var transcript = (await turns.ListAsync(ask.RequestId, ct)).Select(t => new Turn(t.Speaker, t.Text)).ToList();
             reply = await assistant.ReplyAsync(brief, transcript, ct);
             await turns.TryClaimAssistantAsync(ask.RequestId, reply.Text, null, ct);

@@ -36,6 +36,10 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
+    /// <summary>VoiceStream:SigningSecret and VoiceStream:MaxConcurrentStreams of this run.</summary>
+    public const string VoiceStreamSecret = "integration-voice-stream-secret-0123456789";
+    public const int MaxConcurrentStreams = 3;
+
     /// <summary>The host of the run's IMAP server (AVENTORA_TEST_IMAP), the one host the mailbox allow-lists open.</summary>
     public static string TestImapHost { get; } =
         Environment.GetEnvironmentVariable("AVENTORA_TEST_IMAP") is { } imap && imap.LastIndexOf(':') > 0 ? imap[..imap.LastIndexOf(':')] : "127.0.0.1";
@@ -54,13 +58,15 @@ public sealed class SystemFixture : IAsyncLifetime
         Infrastructure = await Infrastructure.StartAsync();
         Database = NpgsqlDataSource.Create(Infrastructure.PostgresConnectionString);
 
-        EmulatorApp = Aventora.TwilioEmulator.EmulatorApp.Create(["--urls", "http://127.0.0.1:0"]);
+        // Media Streams play ten times faster than real time: the same frames, in less wall-clock time.
+        EmulatorApp = Aventora.TwilioEmulator.EmulatorApp.Create(["--urls", "http://127.0.0.1:0", "--Emulator:StreamSpeed=10"]);
         await EmulatorApp.StartAsync();
         EmulatorUrl = new Uri(EmulatorApp.Urls.First());
         Emulator = new EmulatorClient(new HttpClient { BaseAddress = EmulatorUrl });
         await Emulator.AddAccountAsync(EnvironmentAccount.Sid, EnvironmentAccount.Token);
 
         var ingressPort = FreePort.Next();
+        var voicePort = FreePort.Next();
         Settings = new Dictionary<string, string?>
         {
             ["Postgres:ConnectionString"] = Infrastructure.PostgresConnectionString,
@@ -87,6 +93,10 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Batches:DropPollInterval"] = "00:00:00.200",
             ["Batches:SpoolFolder"] = SpoolFolder,
             ["Idempotency:SweepInterval"] = "00:00:00.500",
+            // Stream-mode calls open their Media Stream on Voice.Worker (plain ws on loopback here; Twilio needs wss).
+            ["VoiceStream:PublicBaseUrl"] = $"ws://127.0.0.1:{voicePort}",
+            ["VoiceStream:SigningSecret"] = VoiceStreamSecret,
+            ["VoiceStream:MaxConcurrentStreams"] = MaxConcurrentStreams.ToString(),
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
             // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").
@@ -110,7 +120,7 @@ public sealed class SystemFixture : IAsyncLifetime
         await Task.Run(Ingress.StartServer);
         Dispatcher = new ServiceHost<DispatcherWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
         Messaging = new ServiceHost<MessagingWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
-        Voice = new ServiceHost<VoiceWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
+        Voice = new ServiceHost<VoiceWorkerEntryPoint>(voicePort, Settings, Logs);
         await Task.WhenAll(Task.Run(Dispatcher.StartServer), Task.Run(Messaging.StartServer), Task.Run(Voice.StartServer));
         Admin = Ingress.CreateHttpClient(AdminKey);
         await WaitUntilReadyAsync();

@@ -1,0 +1,67 @@
+using System.Threading.Channels;
+using Aventora.Conversations.Assistant;
+using Aventora.Voice.Worker.Streams.Speech;
+using Microsoft.Extensions.Options;
+
+namespace Aventora.Voice.Worker.Streams.Offline;
+
+/// <summary>
+/// The speech pipeline for tests and local runs: it hears the phrase book's recordings and keypad digits, asks the configured
+/// assistant (<see cref="IAssistant"/>, as Gather calls do) what to say, and speaks with <see cref="ToneVoice"/>, one piece per word.
+/// </summary>
+public sealed class OfflineSpeechPipeline(PhraseBook phrases, IAssistant assistant, IOptions<VoiceStreamOptions> options) : ISpeechPipeline
+{
+    public Task<ISpeechSession> OpenAsync(SpeechCall call, CancellationToken cancellationToken) =>
+        Task.FromResult<ISpeechSession>(new Session(call, phrases, assistant, new TurnDetector(options.Value.SilenceToEndTurn)));
+
+    private sealed class Session(SpeechCall call, PhraseBook phrases, IAssistant assistant, TurnDetector turns) : ISpeechSession
+    {
+        private readonly Channel<SpeechEvent> _events = Channel.CreateUnbounded<SpeechEvent>(new UnboundedChannelOptions { SingleReader = true });
+        private int _responses;
+
+        public ChannelReader<SpeechEvent> Events => _events.Reader;
+
+        public async Task StartAsync(CancellationToken cancellationToken) =>
+            Speak(await assistant.OpenAsync(call.Brief, cancellationToken));
+
+        public ValueTask HearAsync(ReadOnlyMemory<byte> ulaw, CancellationToken cancellationToken)
+        {
+            switch (turns.Feed(ulaw.Span))
+            {
+                case TurnDetector.Started:
+                    _events.Writer.TryWrite(new SpeechStarted());
+                    break;
+                case TurnDetector.Ended ended:
+                    _events.Writer.TryWrite(new PersonSaid(phrases.Recognise(ended.Utterance)));
+                    break;
+            }
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DigitAsync(string digit, CancellationToken cancellationToken)
+        {
+            _events.Writer.TryWrite(new PersonSaid(digit));
+            return ValueTask.CompletedTask;
+        }
+
+        public async Task PersonTurnRecordedAsync(IReadOnlyList<Turn> transcript, CancellationToken cancellationToken) =>
+            Speak(await assistant.ReplyAsync(call.Brief, transcript, cancellationToken));
+
+        // The transcript the next answer is written from already holds only what was heard.
+        public Task InterruptedAsync(string responseId, TimeSpan played, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        private void Speak(AssistantReply reply)
+        {
+            var id = $"r{Interlocked.Increment(ref _responses)}";
+            foreach (var word in reply.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                _events.Writer.TryWrite(new AssistantAudio(id, ToneVoice.Render(word), word));
+            _events.Writer.TryWrite(new AssistantDone(id, reply.Text, reply.EndsConversation));
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _events.Writer.TryComplete();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
