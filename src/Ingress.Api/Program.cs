@@ -11,6 +11,8 @@ using Aventora.Ingress.Api.OpenApi;
 using Aventora.Ingress.Api.Problems;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
+using Aventora.Ingress.Api.StatusWebhooks;
+using Aventora.Domains.StatusWebhooks;
 using Aventora.Ingress.Api.Voice;
 using Aventora.Ingress.Api.Webhooks;
 using Aventora.ServiceDefaults;
@@ -37,6 +39,7 @@ builder.Services.AddCreditLedger();
 builder.Services.AddBatches(builder.Configuration);
 builder.Services.AddEmailPull(builder.Configuration);
 builder.Services.AddIdempotencyKeys(builder.Configuration);
+builder.Services.AddStatusWebhookTargets(builder.Configuration);
 builder.Services.AddApiDocument();          // OpenAPI 3.1 at /openapi/v1.json, Scalar at /docs
 
 var app = builder.Build();
@@ -57,6 +60,7 @@ api.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoi
 api.MapInboundMessageEndpoints();  // POST /sms/webhook, POST /whatsapp/webhook
 api.MapStatusCallbackEndpoints(); // POST /twilio/status/message and /twilio/status/call: Twilio's delivery reports
 api.MapCreditEndpoints();         // credits: grant, balance and ledger (admin; a domain's key for its own)
+api.MapStatusWebhookEndpoints();  // /domains/{name}/status-webhook: the URL, its signing secret, the delivery log
 await app.RunAsync();
 
 /// <summary>Lets tests host this service in-process.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aventora.Ingress.Api.Admin;
 using Aventora.Ingress.Api.Requests;
+using Aventora.Ingress.Api.StatusWebhooks;
 
 namespace Aventora.Ingress.Api.OpenApi;
 
@@ -35,6 +36,15 @@ public static class ApiExamples
             new() { ["twilio_account_sid"] = "AC0123456789abcdef0123456789abcdef", ["twilio_auth_token"] = "********", ["twilio_sms_number"] = "+14155550123" },
             false, At.UtcDateTime, At.UtcDateTime),
         [typeof(CreatedApiKey)] = new CreatedApiKey(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), "clinic.example", "av_3f9a...", "av_3f9a1c", "crm"),
+        [typeof(StatusWebhookBody)] = new StatusWebhookBody { StatusWebhookUrl = "https://crm.clinic.example/aventora/events" },
+        [typeof(StatusWebhookView)] = new StatusWebhookView("clinic.example", "https://crm.clinic.example/aventora/events",
+            "whsec_9f2c0d...", At.UtcDateTime),
+        [typeof(StatusWebhookDelivery)] = new StatusWebhookDelivery
+        {
+            DeliveryId = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7"), RequestId = RequestId, Sequence = 2, EventType = "request.status",
+            Status = "failing", Attempts = 3, LastStatusCode = 500, LastError = "The endpoint answered 500.", NextAttemptAt = At.AddMinutes(2).UtcDateTime,
+            CreatedAt = At.UtcDateTime, Payload = JsonNode.Parse("""{"event":"request.status","request_id":"5b3e0c1e-8f1d-4a53-9d7e-0c2a9b1f4e21","status":"delivered"}"""),
+        },
     };
 
     public static JsonNode? For(Type type) =>
