@@ -1,6 +1,7 @@
 using Aventora.Contracts.StatusWebhooks;
 using Aventora.Domains.StatusWebhooks;
 using Aventora.Persistence.StatusWebhooks;
+using Aventora.ServiceDefaults.Metrics;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace Aventora.Dispatcher.Worker.StatusWebhooks;
 /// </summary>
 public sealed class StatusWebhookDueConsumer(
     StatusWebhookDeliveryRepository deliveries, StatusWebhookRepository webhooks, StatusWebhookSender sender,
-    IOptionsMonitor<StatusWebhookOptions> options, TimeProvider clock, ILogger<StatusWebhookDueConsumer> logger)
+    IOptionsMonitor<StatusWebhookOptions> options, TimeProvider clock, AventoraMetrics metrics, ILogger<StatusWebhookDueConsumer> logger)
     : IConsumer<StatusWebhookDue>
 {
     public async Task Consume(ConsumeContext<StatusWebhookDue> context)
@@ -34,6 +35,7 @@ public sealed class StatusWebhookDueConsumer(
         if (outcome.Delivered)
         {
             await deliveries.MarkDeliveredAsync(delivery.Id, outcome.StatusCode!.Value, ct);
+            metrics.StatusWebhookDelivery("delivered");
             logger.LogInformation("Delivered status event {Sequence} of request {RequestId} to domain {DomainName} ({StatusCode})",
                 delivery.Sequence, delivery.RequestId, delivery.DomainName, outcome.StatusCode);
             return;
@@ -43,6 +45,7 @@ public sealed class StatusWebhookDueConsumer(
         var next = now + options.CurrentValue.RetryDelay(delivery.Attempts + 1);
         var giveUp = next - new DateTimeOffset(DateTime.SpecifyKind(delivery.CreatedAt, DateTimeKind.Utc)) > options.CurrentValue.GiveUpAfter;
         await deliveries.MarkAttemptFailedAsync(delivery.Id, outcome.StatusCode, outcome.Error!, giveUp ? null : next, ct);
+        metrics.StatusWebhookDelivery(giveUp ? "given_up" : "retrying");
         logger.LogWarning("Status event {Sequence} of request {RequestId} for domain {DomainName} not delivered ({Error}); {Next}",
             delivery.Sequence, delivery.RequestId, delivery.DomainName, outcome.Error, giveUp ? "given up" : $"next try at {next:O}");
     }

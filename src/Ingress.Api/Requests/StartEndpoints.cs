@@ -6,6 +6,7 @@ using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Aventora.ServiceDefaults.Telemetry;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Requests;
@@ -38,6 +39,7 @@ public static class StartEndpoints
         var requestId = http.Features.Get<IdempotentRequest>() is { IsClaimed: true } idempotent ? idempotent.DeriveId("request") : Guid.NewGuid();
         var message = ToOutboundRequested(valid, requestId, RequestSources.Api);
         using var _ = LogContext.PushProperty("RequestId", message.RequestId);
+        AventoraTelemetry.TagRequest(message.RequestId, message.DomainName, message.Channel);
         if (!await publisher.TryPublishAsync(message, cancellationToken))
         {
             // A confirm that timed out may still have been published: say so, and name the request so the client can look it up.
