@@ -23,14 +23,16 @@ public static class ServiceDefaultsExtensions
     public static WebApplicationBuilder AddServiceDefaults(
         this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configureBus = null)
     {
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext()
-            .Enrich.WithProperty("Service", serviceName)
-            .WriteTo.Console(outputTemplate:
-                "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {RequestId} {SourceContext}: {Message:lj}{NewLine}{Exception}"),
-            preserveStaticLogger: true);
+        var logFormatter = LogFormat.Formatter(builder.Configuration[LogFormat.Setting]); // a wrong value stops the start, naming the setting
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Service", serviceName)
+                .WriteTo.Console(logFormatter);
+        }, preserveStaticLogger: true);
 
         builder.AddTelemetry(serviceName);
         builder.Services.AddPersistence(builder.Configuration);
