@@ -5,23 +5,23 @@ namespace Aventora.ServiceDefaults.Metrics;
 
 /// <summary>
 /// Aventora's own instruments (meter <c>Aventora</c>), exported with the rest at <c>/metrics</c>. Labels are low-cardinality
-/// on purpose: channel, source, outcome, error code, never a domain, number or request id.
+/// on purpose: channel, source, outcome, error code, never a domain, number or request id. One meter per process, as
+/// MassTransit's: several hosts in one process (the tests) then share its instruments instead of shadowing each other's.
 /// </summary>
-public sealed class AventoraMetrics : IDisposable
+public sealed class AventoraMetrics
 {
     public const string MeterName = "Aventora";
 
-    private readonly Meter _meter;
-    private readonly Counter<long> _requestsAccepted;
-    private readonly Counter<long> _outboundAttempts;
-    private readonly Histogram<double> _twilioDuration;
-    private readonly Counter<long> _creditsReserved;
-    private readonly Counter<long> _creditsCharged;
-    private readonly Counter<long> _statusWebhookDeliveries;
+    private static readonly Meter _meter = new(MeterName);
+    private static readonly Counter<long> _requestsAccepted;
+    private static readonly Counter<long> _outboundAttempts;
+    private static readonly Histogram<double> _twilioDuration;
+    private static readonly Counter<long> _creditsReserved;
+    private static readonly Counter<long> _creditsCharged;
+    private static readonly Counter<long> _statusWebhookDeliveries;
 
-    public AventoraMetrics(IMeterFactory meters)
+    static AventoraMetrics()
     {
-        _meter = meters.Create(MeterName);
         _requestsAccepted = _meter.CreateCounter<long>("aventora.requests.accepted", "{request}",
             "Requests Ingress published to the broker, by channel and source (api, csv, email).");
         _outboundAttempts = _meter.CreateCounter<long>("aventora.outbound.attempts", "{attempt}",
@@ -51,6 +51,4 @@ public sealed class AventoraMetrics : IDisposable
     public void CreditsCharged(string? channel, long credits) => _creditsCharged.Add(credits, new TagList { { "channel", channel ?? "" } });
 
     public void StatusWebhookDelivery(string outcome) => _statusWebhookDeliveries.Add(1, new TagList { { "outcome", outcome } });
-
-    public void Dispose() => _meter.Dispose();
 }

@@ -32,7 +32,7 @@ public sealed class MetricsTests(SystemFixture system)
         {
             var scrape = await ScrapeAsync(service);
             Assert.Contains("# TYPE", scrape);
-            Assert.Contains("http_server_request_duration_seconds", scrape); // ASP.NET Core's instruments: the health checks were asked
+            Assert.Contains("target_info", scrape); // the service's resource
         }
     }
 
