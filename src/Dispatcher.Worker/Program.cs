@@ -1,21 +1,24 @@
 using Aventora.Billing;
 using Aventora.Dispatcher.Worker.Billing;
 using Aventora.Dispatcher.Worker.Routing;
+using Aventora.Dispatcher.Worker.StatusWebhooks;
 using Aventora.Domains;
 using Aventora.ServiceDefaults;
 
 // Dispatcher.Worker: decides. Consumes OutboundRequested; sends SendMessage (sms, wmsg) or PlaceCall (phone, wvoice).
-// Keeps the credit ledger: consumes UsageRecorded.
+// Keeps the credit ledger: consumes UsageRecorded. Delivers status webhooks to customers: consumes StatusWebhookDue.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Dispatcher.Worker", bus =>
 {
     bus.AddConsumer<OutboundRequestedConsumer>();
     bus.AddConsumer<UsageRecordedConsumer>();
+    bus.AddConsumer<StatusWebhookDueConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddBilling(builder.Configuration);
 builder.Services.AddSingleton<CreditCheck>();
+builder.Services.AddStatusWebhookDelivery(builder.Configuration); // relays due status events to the broker; the consumer POSTs them
 
 var app = builder.Build();
 app.MapServiceDefaults();

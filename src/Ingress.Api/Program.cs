@@ -7,9 +7,12 @@ using Aventora.Ingress.Api.Billing;
 using Aventora.Ingress.Api.Batches;
 using Aventora.Ingress.Api.EmailPull;
 using Aventora.Ingress.Api.Idempotency;
+using Aventora.Ingress.Api.OpenApi;
 using Aventora.Ingress.Api.Problems;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
+using Aventora.Ingress.Api.StatusWebhooks;
+using Aventora.Domains.StatusWebhooks;
 using Aventora.Ingress.Api.Voice;
 using Aventora.Ingress.Api.Webhooks;
 using Aventora.ServiceDefaults;
@@ -36,6 +39,8 @@ builder.Services.AddCreditLedger();
 builder.Services.AddBatches(builder.Configuration);
 builder.Services.AddEmailPull(builder.Configuration);
 builder.Services.AddIdempotencyKeys(builder.Configuration);
+builder.Services.AddStatusWebhookTargets(builder.Configuration);
+builder.Services.AddApiDocument();          // OpenAPI 3.1 at /openapi/v1.json, Scalar at /docs
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -45,15 +50,18 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseIdempotencyKeys();         // Idempotency-Key on POST /start, POST /batches and credit grants
 app.MapServiceDefaults();
-app.MapStartEndpoints();          // POST /start, GET /requests/{id}
-app.MapRequestLogEndpoints();     // GET /requests: the log, filtered and paged; GET /me: whose key this is
-app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
-app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
-app.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox
-app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
-app.MapInboundMessageEndpoints();  // POST /sms/webhook, POST /whatsapp/webhook
-app.MapStatusCallbackEndpoints(); // POST /twilio/status/message and /twilio/status/call: Twilio's delivery reports
-app.MapCreditEndpoints();         // credits: grant, balance and ledger (admin; a domain's key for its own)
+app.MapApiDocument();
+var api = app.MapGroup("").WithApiDocumentDefaults(); // tags and problem answers in the OpenAPI document
+api.MapStartEndpoints();          // POST /start, GET /requests/{id}
+api.MapRequestLogEndpoints();     // GET /requests: the log, filtered and paged; GET /me: whose key this is
+api.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
+api.MapDomainAdminEndpoints();    // /admin/domains, their API keys
+api.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox
+api.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls
+api.MapInboundMessageEndpoints();  // POST /sms/webhook, POST /whatsapp/webhook
+api.MapStatusCallbackEndpoints(); // POST /twilio/status/message and /twilio/status/call: Twilio's delivery reports
+api.MapCreditEndpoints();         // credits: grant, balance and ledger (admin; a domain's key for its own)
+api.MapStatusWebhookEndpoints();  // /domains/{name}/status-webhook: the URL, its signing secret, the delivery log
 await app.RunAsync();
 
 /// <summary>Lets tests host this service in-process.</summary>

@@ -6,6 +6,7 @@ using Aventora.Persistence.EmailPull;
 using Aventora.Persistence.Idempotency;
 using Aventora.Persistence.Migrations;
 using Aventora.Persistence.Secrets;
+using Aventora.Persistence.StatusWebhooks;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -46,6 +47,8 @@ public static class PersistenceExtensions
         services.AddSingleton<EmailPullConfigRepository>();
         services.AddSingleton<EmailPullMessageRepository>();
         services.AddSingleton<IdempotencyKeyRepository>();
+        services.AddSingleton<StatusWebhookRepository>();
+        services.AddSingleton<StatusWebhookDeliveryRepository>();
         return services;
     }
 

@@ -2,6 +2,7 @@ using Aventora.Persistence;
 using Aventora.Persistence.Migrations;
 using Aventora.ServiceDefaults.Logging;
 using Aventora.ServiceDefaults.Messaging;
+using Aventora.ServiceDefaults.Telemetry;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -18,19 +19,22 @@ namespace Aventora.ServiceDefaults;
 /// <summary>What every Aventora host does the same way, called once from each Program.cs.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Serilog, PostgreSQL with migrations at startup, MassTransit on RabbitMQ, health checks, validated options.</summary>
+    /// <summary>Serilog, OpenTelemetry (traces, metrics), PostgreSQL with migrations at startup, MassTransit on RabbitMQ, health checks, validated options.</summary>
     public static WebApplicationBuilder AddServiceDefaults(
         this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configureBus = null)
     {
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext()
-            .Enrich.WithProperty("Service", serviceName)
-            .WriteTo.Console(outputTemplate:
-                "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {RequestId} {SourceContext}: {Message:lj}{NewLine}{Exception}"),
-            preserveStaticLogger: true);
+        var logFormatter = LogFormat.Formatter(builder.Configuration[LogFormat.Setting]); // a wrong value stops the start, naming the setting
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Service", serviceName)
+                .WriteTo.Console(logFormatter);
+        }, preserveStaticLogger: true);
 
+        builder.AddTelemetry(serviceName);
         builder.Services.AddPersistence(builder.Configuration);
         // Registered before the bus so the schema is in place before any consumer starts.
         builder.Services.AddHostedService<MigrateAtStartup>();
@@ -76,9 +80,13 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Liveness (<c>/health/live</c>: the process answers) and readiness (<c>/health/ready</c>: broker and database reachable).</summary>
+    /// <summary>
+    /// Liveness (<c>/health/live</c>: the process answers), readiness (<c>/health/ready</c>: broker and database reachable) and
+    /// Prometheus' <c>/metrics</c>.
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        app.MapTelemetry();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => !check.Tags.Contains("live") });
         return app;

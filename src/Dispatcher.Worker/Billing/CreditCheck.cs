@@ -1,3 +1,4 @@
+using Aventora.ServiceDefaults.Metrics;
 using Aventora.Billing;
 using Aventora.Billing.Credits;
 using Aventora.Contracts.Outbound;
@@ -8,7 +9,7 @@ namespace Aventora.Dispatcher.Worker.Billing;
 /// Can the domain pay for the request? Reserves its price against the domain's available credits in one atomic step, so
 /// concurrent requests can never promise more than the balance holds. Requests without a domain are not billed.
 /// </summary>
-public sealed class CreditCheck(CreditRepository credits, PriceTable prices)
+public sealed class CreditCheck(CreditRepository credits, PriceTable prices, AventoraMetrics metrics)
 {
     public const string InsufficientCredits = "insufficient_credits";
 
@@ -18,6 +19,7 @@ public sealed class CreditCheck(CreditRepository credits, PriceTable prices)
         if (string.IsNullOrWhiteSpace(request.DomainName)) return null;
         var price = prices.PriceOf(request.Channel, request.Type);
         var result = await credits.ReserveAsync(request.DomainName, request.RequestId, price, cancellationToken);
+        if (result.Reserved) metrics.CreditsReserved(request.Channel, price);
         return result.Reserved ? null
             : $"Domain '{request.DomainName}' has {Math.Max(0, result.Available)} credits available and this {request.Channel} request " +
               $"(type '{request.Type}') costs {price}: nothing was sent. Credits can be granted with POST /admin/domains/{request.DomainName}/credits.";

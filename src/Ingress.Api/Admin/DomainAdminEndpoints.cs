@@ -12,6 +12,12 @@ namespace Aventora.Ingress.Api.Admin;
 public sealed record DomainBody(string? DomainName, JsonObject? TechnicalJson, bool? CreditsEnforced = null);
 public sealed record ApiKeyBody(string? Label);
 
+/// <summary>A domain as the admin endpoints show it: auth tokens masked.</summary>
+public sealed record DomainView(string DomainName, Dictionary<string, string?> TechnicalJson, bool CreditsEnforced, DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>A new API key: the only answer that ever shows <c>api_key</c> itself.</summary>
+public sealed record CreatedApiKey(Guid Id, string DomainName, string ApiKey, string KeyPrefix, string? Label);
+
 /// <summary>
 /// Aventora's own domain administration (the embedded metadata source), for the admin key only. Auth tokens are write-only:
 /// every answer shows them masked. Each change tells every process to drop its cached copy.
@@ -23,14 +29,14 @@ public static partial class DomainAdminEndpoints
     public static IEndpointRouteBuilder MapDomainAdminEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/domains").RequireAuthorization(ApiKeyAuthentication.AdminOnly);
-        admin.MapPost("/", CreateAsync);
-        admin.MapGet("/", ListAsync);
-        admin.MapGet("/{name}", GetAsync);
-        admin.MapPut("/{name}", UpdateAsync);
-        admin.MapDelete("/{name}", DeleteAsync);
-        admin.MapPost("/{name}/api-keys", CreateKeyAsync);
-        admin.MapGet("/{name}/api-keys", ListKeysAsync);
-        admin.MapDelete("/{name}/api-keys/{id:guid}", RevokeKeyAsync);
+        admin.MapPost("/", CreateAsync).Produces<DomainView>(201).ProducesProblem(409);
+        admin.MapGet("/", ListAsync).Produces<IReadOnlyList<DomainView>>();
+        admin.MapGet("/{name}", GetAsync).Produces<DomainView>();
+        admin.MapPut("/{name}", UpdateAsync).Produces<DomainView>().ProducesProblem(409);
+        admin.MapDelete("/{name}", DeleteAsync).Produces(204);
+        admin.MapPost("/{name}/api-keys", CreateKeyAsync).Produces<CreatedApiKey>(201);
+        admin.MapGet("/{name}/api-keys", ListKeysAsync).Produces<IReadOnlyList<ApiKeyRow>>();
+        admin.MapDelete("/{name}/api-keys/{id:guid}", RevokeKeyAsync).Produces(204);
         // A deleted domain's history (requests, balance) stays under its id; GET /requests/{id} serves its requests to the admin.
         app.MapGet("/admin/deleted-domains", ListDeletedAsync).RequireAuthorization(ApiKeyAuthentication.AdminOnly);
         return app;
@@ -114,7 +120,7 @@ public static partial class DomainAdminEndpoints
         var id = Guid.NewGuid();
         await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), label, ct);
         // The only time the key is ever shown.
-        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new { id, domain_name = name, api_key = key, key_prefix = ApiKeys.Prefix(key), label });
+        return Results.Created($"/admin/domains/{name}/api-keys/{id}", new CreatedApiKey(id, name, key, ApiKeys.Prefix(key), label));
     }
 
     private static async Task<IResult> ListKeysAsync(string name, ApiKeyRepository keys, CancellationToken ct) =>
@@ -133,14 +139,8 @@ public static partial class DomainAdminEndpoints
 
     private static Dictionary<string, string?> Read(DomainRow row) => JsonSerializer.Deserialize<Dictionary<string, string?>>(row.TechnicalJson) ?? [];
 
-    private static object View(DomainRow row) => new
-    {
-        domain_name = row.Name,
-        technical_json = TechnicalJson.MaskSecrets(Read(row)),
-        credits_enforced = row.CreditsEnforced,
-        created_at = row.CreatedAt,
-        updated_at = row.UpdatedAt,
-    };
+    private static DomainView View(DomainRow row) =>
+        new(row.Name, TechnicalJson.MaskSecrets(Read(row)), row.CreditsEnforced, row.CreatedAt, row.UpdatedAt);
 
     /// <summary>A sender number belongs to one domain: replies and STOPs to it can then only be about that domain.</summary>
     private static IResult NumberTaken(NumberConflict conflict) => Results.ValidationProblem(

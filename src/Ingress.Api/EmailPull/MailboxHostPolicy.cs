@@ -43,24 +43,7 @@ public sealed class MailboxHostPolicy(IOptionsMonitor<EmailPullOptions> options)
     }
 
     /// <summary>Is <paramref name="address"/> on the public internet (not loopback, private, link-local, shared, multicast or reserved)?</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return false;
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] == 127 || b[0] >= 224          // this network, private, loopback, multicast and reserved
-                     || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)                  // shared address space (carrier-grade NAT)
-                     || (b[0] == 169 && b[1] == 254)                                // link-local (cloud metadata lives here)
-                     || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                     || (b[0] == 192 && b[1] == 168)
-                     || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                     || (b[0] == 198 && (b[1] == 18 || b[1] == 19)));
-        }
-        return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast
-                 || address.GetAddressBytes()[0] == 0);
-    }
+    public static bool IsPublic(IPAddress address) => Aventora.Domains.StatusWebhooks.PublicAddress.IsPublic(address);
 
     private static bool Listed(string[] hosts, string host) =>
         hosts.Any(h => string.Equals(h.Trim(), host.Trim(), StringComparison.OrdinalIgnoreCase));

@@ -1,4 +1,6 @@
+using Aventora.Contracts.Outbound;
 using Aventora.ServiceDefaults.Messaging;
+using Aventora.ServiceDefaults.Metrics;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +10,8 @@ namespace Aventora.Ingress.Api.Publishing;
 /// Publishes and waits for the broker's confirmation (MassTransit uses RabbitMQ publisher confirms), within a bounded time.
 /// A caller answers 202 only after this returned true, and 503 when it returned false: never a 202 for a lost request.
 /// </summary>
-public sealed class ConfirmedPublisher(IPublishEndpoint publish, IOptions<RabbitMqOptions> options, ILogger<ConfirmedPublisher> logger)
+public sealed class ConfirmedPublisher(
+    IPublishEndpoint publish, IOptions<RabbitMqOptions> options, AventoraMetrics metrics, ILogger<ConfirmedPublisher> logger)
 {
     public async Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken) where T : class
     {
@@ -17,6 +20,7 @@ public sealed class ConfirmedPublisher(IPublishEndpoint publish, IOptions<Rabbit
         try
         {
             await publish.Publish(message, timeout.Token);
+            if (message is OutboundRequested request) metrics.RequestAccepted(request.Channel, request.Source);
             return true;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -5,6 +5,8 @@ using Aventora.Ingress.Api.Idempotency;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Aventora.ServiceDefaults.Telemetry;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Requests;
@@ -23,35 +25,31 @@ public static class StartEndpoints
         return app;
     }
 
-    private static async Task<IResult> StartAsync(
+    private static async Task<Results<Accepted<StartAccepted>, ValidationProblem, ProblemHttpResult>> StartAsync(
         StartRequest? body, HttpContext http, ConfirmedPublisher publisher, ILogger<StartRequest> logger, CancellationToken cancellationToken)
     {
-        if (body is null) return Results.Problem(statusCode: 400, title: "The body must be a JSON object with the request's fields.");
+        if (body is null) return TypedResults.Problem(statusCode: 400, title: "The body must be a JSON object with the request's fields.");
         var caller = Caller.From(http.User);
         var request = body with { DomainName = body.DomainName ?? caller.DomainName };
         if (!OutboundRequestValidator.TryValidate(request, out var valid, out var errors))
-            return Results.ValidationProblem(errors, title: "The request has invalid fields.");
+            return TypedResults.ValidationProblem(errors, title: "The request has invalid fields.");
         if (!caller.MayActFor(valid!.DomainName))
-            return Results.Problem(statusCode: 403, title: $"This API key may not act for domain '{valid.DomainName}'.");
+            return TypedResults.Problem(statusCode: 403, title: $"This API key may not act for domain '{valid.DomainName}'.");
 
         var requestId = http.Features.Get<IdempotentRequest>() is { IsClaimed: true } idempotent ? idempotent.DeriveId("request") : Guid.NewGuid();
         var message = ToOutboundRequested(valid, requestId, RequestSources.Api);
         using var _ = LogContext.PushProperty("RequestId", message.RequestId);
+        AventoraTelemetry.TagRequest(message.RequestId, message.DomainName, message.Channel);
         if (!await publisher.TryPublishAsync(message, cancellationToken))
         {
             // A confirm that timed out may still have been published: say so, and name the request so the client can look it up.
-            return Results.Problem(statusCode: 503,
+            return TypedResults.Problem(statusCode: 503,
                 title: "The message broker did not confirm the request in time, so it may or may not have been taken. "
                     + "Send it again with the same Idempotency-Key (it is then sent at most once), or look it up at status_url.",
                 extensions: new Dictionary<string, object?> { ["request_id"] = message.RequestId, ["status_url"] = $"/requests/{message.RequestId}" });
         }
         logger.LogInformation("Accepted {Channel} request for domain {DomainName}", message.Channel, message.DomainName);
-        return Results.Accepted($"/requests/{message.RequestId}", new
-        {
-            request_id = message.RequestId,
-            status = "accepted",
-            status_url = $"/requests/{message.RequestId}",
-        });
+        return TypedResults.Accepted($"/requests/{message.RequestId}", new StartAccepted(message.RequestId, "accepted", $"/requests/{message.RequestId}"));
     }
 
     public static OutboundRequested ToOutboundRequested(ValidRequest valid, Guid requestId, string source, Guid? batchId = null, int? lineNumber = null) => new()
@@ -72,34 +70,35 @@ public static class StartEndpoints
         RequestedAt = DateTimeOffset.UtcNow,
     };
 
-    private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns,
-        RequestStatusHistoryRepository history, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetRequestAsync(
+        Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns, RequestStatusHistoryRepository history,
+        CancellationToken cancellationToken)
     {
         var log = await callLogs.FindAsync(id, cancellationToken);
         if (log is null || !Caller.From(http.User).MayRead(log.DomainName, log.OfDeletedDomain))
-            return Results.Problem(statusCode: 404, title: $"Request {id} is not known (yet): it may still be on its way to the dispatcher.");
-        return Results.Ok(new
+            return TypedResults.Problem(statusCode: 404, title: $"Request {id} is not known (yet): it may still be on its way to the dispatcher.");
+        return TypedResults.Ok(new RequestView
         {
-            request_id = log.Id,
-            domain_name = log.DomainName,
-            domain_deleted = log.OfDeletedDomain ? true : (bool?)null,
-            channel = log.Channel,
-            phone_number = log.PhoneNumber,
-            type = log.Type,
-            status = log.Status,
-            twilio_sid = log.TwilioSid,
-            twilio_status = log.TwilioStatus,
-            error_code = log.ErrorCode,
-            error_message = log.ErrorMessage,
-            duration_seconds = log.DurationSeconds,
-            created_at = log.CreatedAt,
-            updated_at = log.UpdatedAt,
-            source = log.Source == RequestSources.Csv ? "batch" : log.Source,
-            batch_id = log.BatchId,
-            line_number = log.LineNumber,
-            transcript = (await turns.ListAsync(id, cancellationToken)).Select(t => new { speaker = t.Speaker, text = t.Text, at = t.CreatedAt }),
+            RequestId = log.Id,
+            DomainName = log.DomainName,
+            DomainDeleted = log.OfDeletedDomain ? true : null,
+            Channel = log.Channel,
+            PhoneNumber = log.PhoneNumber,
+            Type = log.Type,
+            Status = log.Status,
+            TwilioSid = log.TwilioSid,
+            TwilioStatus = log.TwilioStatus,
+            ErrorCode = log.ErrorCode,
+            ErrorMessage = log.ErrorMessage,
+            DurationSeconds = log.DurationSeconds,
+            CreatedAt = log.CreatedAt,
+            UpdatedAt = log.UpdatedAt,
+            Source = log.Source == RequestSources.Csv ? "batch" : log.Source,
+            BatchId = log.BatchId,
+            LineNumber = log.LineNumber,
+            Transcript = (await turns.ListAsync(id, cancellationToken)).Select(t => new TranscriptTurnView(t.Speaker, t.Text, t.CreatedAt)).ToList(),
             // Every status it has passed through, oldest first (requests from before release 1.28 start at their status then).
-            status_history = (await history.ListAsync(id, cancellationToken)).Select(h => new { status = h.Status, error_message = h.ErrorMessage, at = h.At }),
+            StatusHistory = (await history.ListAsync(id, cancellationToken)).Select(h => new StatusChangeView(h.Status, h.ErrorMessage, h.At)).ToList(),
         });
     }
 }

@@ -15,3 +15,39 @@ public sealed record StartRequest
     /// <summary>The template's variables, a JSON object such as {"1":"Jane"}.</summary>
     public string? ContentVariables { get; init; }
 }
+
+/// <summary>The 202 of <c>POST /start</c>: the request is on the broker; follow it at <c>status_url</c>.</summary>
+public sealed record StartAccepted(Guid RequestId, string Status, string StatusUrl);
+
+/// <summary>A request as <c>GET /requests/{id}</c> shows it: how far it has got, and its conversation so far.</summary>
+public sealed record RequestView
+{
+    public required Guid RequestId { get; init; }
+    public string? DomainName { get; init; }
+    /// <summary>True when the request's domain was deleted (only the admin key reads such requests); absent otherwise.</summary>
+    public bool? DomainDeleted { get; init; }
+    public required string Channel { get; init; }
+    public required string PhoneNumber { get; init; }
+    public required string Type { get; init; }
+    /// <summary>api, batch, email or inbound.</summary>
+    public string? Source { get; init; }
+    public Guid? BatchId { get; init; }
+    public int? LineNumber { get; init; }
+    /// <summary>accepted, queued, sending, sent, delivered, read, undelivered, failed, ringing, in-progress, completed, busy, no-answer, canceled.</summary>
+    public required string Status { get; init; }
+    public string? TwilioSid { get; init; }
+    public string? TwilioStatus { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorMessage { get; init; }
+    public int? DurationSeconds { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public IReadOnlyList<TranscriptTurnView> Transcript { get; init; } = [];
+    public IReadOnlyList<StatusChangeView> StatusHistory { get; init; } = [];
+}
+
+/// <summary>One status the request had, with the reason when it failed, and when.</summary>
+public sealed record StatusChangeView(string Status, string? ErrorMessage, DateTimeOffset At);
+
+/// <summary>One turn of a conversation: who spoke (assistant or person), what, and when.</summary>
+public sealed record TranscriptTurnView(string Speaker, string Text, DateTime At);

@@ -2,6 +2,8 @@ using Aventora.Billing.Usage;
 using Aventora.Domains.Credentials;
 using Aventora.Outbound.Reconciliation;
 using Aventora.Persistence.CallLogs;
+using System.Diagnostics;
+using Aventora.ServiceDefaults.Metrics;
 using Aventora.TwilioGateway;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,7 +31,7 @@ public sealed record OutboundTarget(Guid RequestId, string? DomainName, string C
 /// </summary>
 public sealed class OutboundAttempt(
     CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, RequestBilling billing, IOptions<ReconcilerOptions> options,
-    ILogger<OutboundAttempt> logger)
+    AventoraMetrics metrics, ILogger<OutboundAttempt> logger)
 {
     public const string SidConflict = "twilio_sid_conflict";
     public const string OutcomeUnknown = "outcome_unknown";
@@ -66,12 +68,16 @@ public sealed class OutboundAttempt(
         }
 
         TwilioCreated created;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             created = await send.CreateAsync(account, cancellationToken);
+            metrics.TwilioRequest(target.Channel, "created", Stopwatch.GetElapsedTime(started));
         }
         catch (ApiException api) when (IsThrottled(api))
         {
+            metrics.TwilioRequest(target.Channel, "throttled", Stopwatch.GetElapsedTime(started));
+            metrics.OutboundAttempt(target.Channel, "throttled", $"twilio_{api.Code}");
             // Twilio throttled the create: nothing was created, so the retry may send.
             await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
             logger.LogWarning("Twilio throttled the create (429); it will be retried");
@@ -79,12 +85,15 @@ public sealed class OutboundAttempt(
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))
         {
+            metrics.TwilioRequest(target.Channel, "refused", Stopwatch.GetElapsedTime(started));
             await EndAsync(target, await send.RefusedAsync(api, cancellationToken), cancellationToken);
             return;
         }
         catch (Exception e)
         {
             // A timeout, a dropped connection or a 5xx: Twilio may have created it. Never resend; the reconciler asks Twilio.
+            metrics.TwilioRequest(target.Channel, "unknown", Stopwatch.GetElapsedTime(started));
+            metrics.OutboundAttempt(target.Channel, "unconfirmed", OutcomeUnknown);
             var reason = $"Twilio's answer to the create call was lost ({Describe(e)}); Aventora is asking Twilio whether it was created and will not send it again.";
             await WithRetriesAsync(ct => callLogs.MarkUnconfirmedAsync(target.RequestId, reason, options.Value.UnconfirmedAfter, ct), CancellationToken.None);
             logger.LogWarning("Outcome of the {Channel} create unknown ({Reason}); left to the reconciler", target.Channel, Describe(e));
@@ -107,6 +116,7 @@ public sealed class OutboundAttempt(
                 target.Channel, created.Sid, e.GetType().Name);
             return;
         }
+        metrics.OutboundAttempt(target.Channel, "sent", null);
         logger.LogInformation("Twilio accepted {Channel} {TwilioSid} from account {AccountSid}", target.Channel, created.Sid, account.AccountSid);
         await send.AcceptedAsync(created.Sid, redelivered: false, cancellationToken);
     }
@@ -116,6 +126,7 @@ public sealed class OutboundAttempt(
     {
         await callLogs.RecordFailureAsync(target.RequestId, refusal.Status, refusal.Code, refusal.Reason, cancellationToken);
         await billing.ReleaseAsync(target.RequestId, cancellationToken);
+        metrics.OutboundAttempt(target.Channel, refusal.Status, refusal.Code);
         logger.LogWarning("{Channel} request ended {Status}: {Reason}", target.Channel, refusal.Status, refusal.Reason);
     }
 

@@ -110,6 +110,13 @@ public sealed class SystemFixture : IAsyncLifetime
             // The test Dovecot speaks plain IMAP on loopback: the operator's allow-lists open exactly that host.
             ["EmailPull:AllowPlainImapHosts:0"] = TestImapHost,
             ["EmailPull:AllowedPrivateHosts:0"] = TestImapHost,
+            // Status webhooks: the test receivers listen on plain http on loopback; retries come fast and give up after a few seconds.
+            ["StatusWebhooks:AllowHttpHosts:0"] = "127.0.0.1",
+            ["StatusWebhooks:AllowedPrivateHosts:0"] = "127.0.0.1",
+            ["StatusWebhooks:FirstRetryAfter"] = "00:00:00.200",
+            ["StatusWebhooks:MaxRetryDelay"] = "00:00:01",
+            ["StatusWebhooks:GiveUpAfter"] = "00:00:04",
+            ["StatusWebhooks:RelayInterval"] = "00:00:00.100",
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",

@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aventora.Domains.StatusWebhooks;
+
+/// <summary>Binds the <c>StatusWebhooks</c> section: where customer endpoints may be, and how deliveries are retried.</summary>
+public sealed class StatusWebhookOptions : IValidatableObject
+{
+    public const string Section = "StatusWebhooks";
+
+    /// <summary>Hosts whose endpoint may be plain http (local use); every other URL must be https.</summary>
+    public string[] AllowHttpHosts { get; set; } = [];
+
+    /// <summary>Hosts that may resolve to loopback, private or link-local addresses; every other host must be public.</summary>
+    public string[] AllowedPrivateHosts { get; set; } = [];
+
+    /// <summary>How long a delivery waits after its first failed attempt; each further failure doubles it, up to <see cref="MaxRetryDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00", ErrorMessage = "StatusWebhooks:FirstRetryAfter must be between 50 ms and 1 hour.")]
+    public TimeSpan FirstRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:00.050", "06:00:00", ErrorMessage = "StatusWebhooks:MaxRetryDelay must be between 50 ms and 6 hours.")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A delivery still failing this long after its event is given up (status failed; it can be retried through the API).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "StatusWebhooks:GiveUpAfter must be between 1 second and 7 days.")]
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long the endpoint has to answer one POST.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "StatusWebhooks:Timeout must be between 1 and 60 seconds.")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the relay looks for due deliveries.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "StatusWebhooks:RelayInterval must be between 50 ms and 1 minute.")]
+    public TimeSpan RelayInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxRetryDelay < FirstRetryAfter)
+            yield return new ValidationResult("StatusWebhooks:MaxRetryDelay must not be shorter than StatusWebhooks:FirstRetryAfter.");
+    }
+
+    /// <summary>The wait before attempt <paramref name="failedAttempts"/> + 1: exponential, capped.</summary>
+    public TimeSpan RetryDelay(int failedAttempts) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, FirstRetryAfter.Ticks * (long)Math.Pow(2, Math.Min(failedAttempts - 1, 30))));
+}
+
+public static class StatusWebhookOptionsExtensions
+{
+    /// <summary>The <c>StatusWebhooks</c> options, validated at startup, and the rules for where an endpoint may be.</summary>
+    public static IServiceCollection AddStatusWebhookTargets(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        services.AddOptions<StatusWebhookOptions>().Bind(configuration.GetSection(StatusWebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StatusWebhookTarget>();
+        return services;
+    }
+}

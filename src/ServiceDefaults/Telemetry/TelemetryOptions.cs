@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Aventora.ServiceDefaults.Telemetry;
+
+/// <summary>
+/// Binds the <c>Telemetry</c> section. Traces and metrics are exported over OTLP only when an endpoint is configured here or in
+/// the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>; otherwise nothing leaves the process (Prometheus scrapes <c>/metrics</c>).
+/// </summary>
+public sealed class TelemetryOptions : IValidatableObject
+{
+    public const string Section = "Telemetry";
+
+    /// <summary>The OTLP collector, e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (with <see cref="OtlpProtocol"/> http/protobuf).</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
+    /// <summary>Serve Prometheus' <c>/metrics</c> (on by default).</summary>
+    public bool PrometheusEnabled { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(OtlpEndpoint) && (!Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            yield return new ValidationResult($"Telemetry:OtlpEndpoint must be an absolute http(s) URL, not '{OtlpEndpoint}'.");
+        if (OtlpProtocol is not ("grpc" or "http/protobuf"))
+            yield return new ValidationResult("Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf'.");
+    }
+}
