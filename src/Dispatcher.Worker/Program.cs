@@ -3,19 +3,23 @@ using Aventora.Dispatcher.Worker.Billing;
 using Aventora.Dispatcher.Worker.Routing;
 using Aventora.Domains;
 using Aventora.ServiceDefaults;
+using Aventora.ServiceDefaults.Messaging;
+using Aventora.Dispatcher.Worker.Scheduling;
 
 // Dispatcher.Worker: decides. Consumes OutboundRequested; sends SendMessage (sms, wmsg) or PlaceCall (phone, wvoice).
-// Keeps the credit ledger: consumes UsageRecorded.
+// Keeps the credit ledger: consumes UsageRecorded. Holds requests that must wait and releases them on time (the schedule).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Dispatcher.Worker", bus =>
 {
     bus.AddConsumer<OutboundRequestedConsumer>();
+    bus.AddConsumer<BulkOutboundRequestedConsumer>().Endpoint(e => { e.Name = OutboundLanes.OutboundRequestedBulk; e.ConfigureConsumeTopology = false; });
     bus.AddConsumer<UsageRecordedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddBilling(builder.Configuration);
 builder.Services.AddSingleton<CreditCheck>();
+builder.Services.AddCampaignSchedule(builder.Configuration); // send_at, quiet hours, paused batches: held in PostgreSQL, released on time
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -1,4 +1,5 @@
 using Aventora.Persistence.Batches;
+using Aventora.Persistence.Campaigns;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.Conversations;
@@ -43,6 +44,8 @@ public static class PersistenceExtensions
         services.AddSingleton<EmailPullConfigRepository>();
         services.AddSingleton<EmailPullMessageRepository>();
         services.AddSingleton<IdempotencyKeyRepository>();
+        services.AddSingleton<SenderPacingRepository>();
+        services.AddSingleton<OutboundHoldRepository>();
         return services;
     }
 

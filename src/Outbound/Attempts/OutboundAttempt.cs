@@ -1,5 +1,6 @@
 using Aventora.Billing.Usage;
 using Aventora.Domains.Credentials;
+using Aventora.Outbound.Campaigns;
 using Aventora.Outbound.Reconciliation;
 using Aventora.Persistence.CallLogs;
 using Aventora.TwilioGateway;
@@ -28,8 +29,8 @@ public sealed record OutboundTarget(Guid RequestId, string? DomainName, string C
 /// </list>
 /// </summary>
 public sealed class OutboundAttempt(
-    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, RequestBilling billing, IOptions<ReconcilerOptions> options,
-    ILogger<OutboundAttempt> logger)
+    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, RequestBilling billing, SenderPacing pacing,
+    IOptions<ReconcilerOptions> options, ILogger<OutboundAttempt> logger)
 {
     public const string SidConflict = "twilio_sid_conflict";
     public const string OutcomeUnknown = "outcome_unknown";
@@ -65,6 +66,17 @@ public sealed class OutboundAttempt(
             return;
         }
 
+        try
+        {
+            // The sender's pace holds across every worker copy: wait for its next slot (shared in PostgreSQL).
+            await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken);
+        }
+        catch
+        {
+            await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
+            throw;
+        }
+
         TwilioCreated created;
         try
         {
@@ -72,8 +84,9 @@ public sealed class OutboundAttempt(
         }
         catch (ApiException api) when (IsThrottled(api))
         {
-            // Twilio throttled the create: nothing was created, so the retry may send.
+            // Twilio throttled the create: nothing was created, so the retry may send; the sender slows down for everyone.
             await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
+            await pacing.ThrottledAsync(account.FromNumber, CancellationToken.None);
             logger.LogWarning("Twilio throttled the create (429); it will be retried");
             throw;
         }

@@ -12,6 +12,8 @@ public static class CallLogLifecycle
     {
         [CallLogStatus.Received] = 0,
         [CallLogStatus.Routed] = 1,
+        // Held by Aventora (send_at, quiet hours, a paused batch); "scheduled" shares Twilio's rank below.
+        [CallLogStatus.Paused] = 1,
         // Aventora's claim before calling Twilio, and Twilio's own "sending" of a message: both come before Twilio queues it.
         [CallLogStatus.Sending] = 2,
         // Twilio may have created it; its answer was lost. The reconciler (or a status callback) moves it on.
@@ -33,6 +35,7 @@ public static class CallLogLifecycle
         [CallLogStatus.Failed] = Final,
         [CallLogStatus.InsufficientCredits] = Final,
         [CallLogStatus.OptedOut] = Final,
+        [CallLogStatus.Cancelled] = Final,
     };
 
     /// <summary>Every status nothing may leave.</summary>
