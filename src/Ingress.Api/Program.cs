@@ -36,6 +36,7 @@ builder.Services.AddCreditLedger();
 builder.Services.AddBatches(builder.Configuration);
 builder.Services.AddEmailPull(builder.Configuration);
 builder.Services.AddIdempotencyKeys(builder.Configuration);
+builder.Services.AddSingleton(TimeProvider.System); // the clock of schedules (send_at, cancelling a held request); tests inject their own
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -45,8 +46,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseIdempotencyKeys();         // Idempotency-Key on POST /start, POST /batches and credit grants
 app.MapServiceDefaults();
-app.MapStartEndpoints();          // POST /start, GET /requests/{id}
-app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
+app.MapStartEndpoints();          // POST /start, GET /requests/{id}, POST /requests/{id}/cancel
+app.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}, POST /batches/{id}/pause|resume|cancel
 app.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 app.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox
 app.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls

@@ -34,6 +34,7 @@ public static partial class TechnicalJson
                 errors.Add($"technical_json.{key} must be a Twilio account SID (AC and 32 hex digits).");
             else if (key.EndsWith("_number", StringComparison.Ordinal) && !Number().IsMatch(value))
                 errors.Add($"technical_json.{key} must be an E.164 number such as +14155550123 (a whatsapp: prefix is allowed).");
+            else if (Domains.Campaigns.CampaignSettings.Check(key, value) is { } campaignError) errors.Add(campaignError);
             else merged[key] = value;
         }
         return merged;

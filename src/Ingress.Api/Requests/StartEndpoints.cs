@@ -5,6 +5,9 @@ using Aventora.Ingress.Api.Idempotency;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
+using Aventora.Domains.Campaigns;
+using Aventora.Domains.Metadata;
+using Aventora.Persistence.Campaigns;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Requests;
@@ -20,11 +23,13 @@ public static class StartEndpoints
     {
         app.MapPost("/start", StartAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey();
         app.MapGet("/requests/{id:guid}", GetRequestAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/requests/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
 
     private static async Task<IResult> StartAsync(
-        StartRequest? body, HttpContext http, ConfirmedPublisher publisher, ILogger<StartRequest> logger, CancellationToken cancellationToken)
+        StartRequest? body, HttpContext http, ConfirmedPublisher publisher, DomainMetadataCache metadata, ILogger<StartRequest> logger,
+        CancellationToken cancellationToken)
     {
         if (body is null) return Results.Problem(statusCode: 400, title: "The body must be a JSON object with the request's fields.");
         var caller = Caller.From(http.User);
@@ -33,6 +38,8 @@ public static class StartEndpoints
             return Results.ValidationProblem(errors, title: "The request has invalid fields.");
         if (!caller.MayActFor(valid!.DomainName))
             return Results.Problem(statusCode: 403, title: $"This API key may not act for domain '{valid.DomainName}'.");
+        if (valid.IgnoreQuietHours && await QuietHoursRefusalAsync(valid, metadata, cancellationToken) is { } refusal)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["ignore_quiet_hours"] = [refusal] }, title: "The request has invalid fields.");
 
         var requestId = http.Features.Get<IdempotentRequest>() is { IsClaimed: true } idempotent ? idempotent.DeriveId("request") : Guid.NewGuid();
         var message = ToOutboundRequested(valid, requestId, RequestSources.Api);
@@ -51,7 +58,19 @@ public static class StartEndpoints
             request_id = message.RequestId,
             status = "accepted",
             status_url = $"/requests/{message.RequestId}",
+            send_at = message.SendAt,
         });
+    }
+
+    /// <summary>ignore_quiet_hours is for the domain's transactional types only (technical_json transactional_types); null when allowed.</summary>
+    private static async Task<string?> QuietHoursRefusalAsync(ValidRequest valid, DomainMetadataCache metadata, CancellationToken ct)
+    {
+        if (valid.DomainName is null) return null; // no domain, no sending window to ignore
+        var settings = CampaignSettings.From(await metadata.GetDomainMetadataAsync(valid.DomainName, ct));
+        return settings.IsTransactional(valid.Type) ? null
+            : $"ignore_quiet_hours is allowed only for the types domain '{valid.DomainName}' marks transactional " +
+              $"({(settings.TransactionalTypes.Count == 0 ? "none yet" : string.Join(", ", settings.TransactionalTypes))}), not '{valid.Type}'; " +
+              $"an admin can add it to the domain's technical_json {CampaignSettings.TransactionalTypesKey}.";
     }
 
     public static OutboundRequested ToOutboundRequested(ValidRequest valid, Guid requestId, string source, Guid? batchId = null, int? lineNumber = null) => new()
@@ -70,7 +89,25 @@ public static class StartEndpoints
         BatchId = batchId,
         LineNumber = lineNumber,
         RequestedAt = DateTimeOffset.UtcNow,
+        SendAt = valid.SendAt,
+        IgnoreQuietHours = valid.IgnoreQuietHours,
     };
+
+    /// <summary>Cancels a request still waiting (scheduled, or paused with its batch); 409 once it has started.</summary>
+    private static async Task<IResult> CancelAsync(
+        Guid id, HttpContext http, CallLogRepository callLogs, OutboundHoldRepository holds, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var log = await callLogs.FindAsync(id, cancellationToken);
+        if (log is null || !Caller.From(http.User).MayActFor(log.DomainName))
+            return Results.Problem(statusCode: 404, title: $"Request {id} is not known (yet): it may still be on its way to the dispatcher.");
+        if (!await holds.CancelAsync(id, clock.GetUtcNow(), "Cancelled by the caller (POST /requests/{id}/cancel) before it started; nothing was sent or charged.", cancellationToken))
+        {
+            var now = await callLogs.FindAsync(id, cancellationToken);
+            return Results.Problem(statusCode: 409, title: $"Request {id} can no longer be cancelled: it is '{now?.Status}' (only a request still waiting, scheduled or paused, can).",
+                extensions: new Dictionary<string, object?> { ["code"] = "not_cancellable", ["status"] = now?.Status });
+        }
+        return Results.Ok(new { request_id = id, status = CallLogStatus.Cancelled });
+    }
 
     private static async Task<IResult> GetRequestAsync(Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns, CancellationToken cancellationToken)
     {
@@ -90,6 +127,7 @@ public static class StartEndpoints
             error_code = log.ErrorCode,
             error_message = log.ErrorMessage,
             duration_seconds = log.DurationSeconds,
+            send_at = log.SendAt,
             created_at = log.CreatedAt,
             updated_at = log.UpdatedAt,
             transcript = (await turns.ListAsync(id, cancellationToken)).Select(t => new { speaker = t.Speaker, text = t.Text, at = t.CreatedAt }),

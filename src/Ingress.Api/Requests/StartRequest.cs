@@ -14,4 +14,8 @@ public sealed record StartRequest
     public string? ContentSid { get; init; }
     /// <summary>The template's variables, a JSON object such as {"1":"Jane"}.</summary>
     public string? ContentVariables { get; init; }
+    /// <summary>When to send, ISO 8601 with an offset (e.g. 2026-12-01T09:30:00+01:00); the request waits as <c>scheduled</c> until then.</summary>
+    public string? SendAt { get; init; }
+    /// <summary>Go even in the recipient's quiet hours: only for types the domain lists in <c>transactional_types</c>.</summary>
+    public bool? IgnoreQuietHours { get; init; }
 }

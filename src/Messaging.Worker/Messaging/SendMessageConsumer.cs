@@ -36,7 +36,7 @@ public sealed class SendMessageConsumer(
         if (!await gate.MayGoAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage)) return;
         var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber);
         await attempt.RunAsync(target, new OpeningMessage(new Services(sender, assistant, sessions, turns, optOuts, billing, conversation.Value), context),
-            context.CancellationToken);
+            context.CancellationToken, ct => gate.BatchAllowsAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage, ct));
     }
 
     private sealed record Services(

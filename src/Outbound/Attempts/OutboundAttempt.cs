@@ -35,12 +35,22 @@ public sealed class OutboundAttempt(
     public const string SidConflict = "twilio_sid_conflict";
     public const string OutcomeUnknown = "outcome_unknown";
 
-    public async Task RunAsync(OutboundTarget target, OutboundSend send, CancellationToken cancellationToken)
+    /// <param name="stillWanted">Asked again after a wait for the sender's slot: false when the request no longer goes (its batch was
+    /// paused or cancelled meanwhile; it has then been held or ended).</param>
+    public async Task RunAsync(OutboundTarget target, OutboundSend send, CancellationToken cancellationToken, Func<CancellationToken, Task<bool>>? stillWanted = null)
     {
         var config = await twilioConfigs.GetTwilioConfigAsync(target.DomainName, target.Channel, cancellationToken);
         if (config.Config is not { } account)
         {
             await EndAsync(target, new Refusal(CallLogStatus.Failed, config.FailureCode!, config.FailureReason!), cancellationToken);
+            return;
+        }
+
+        // The sender's pace holds across every worker copy: wait for its next slot (shared in PostgreSQL), before the claim, so that
+        // a batch paused or cancelled meanwhile still stops this request (stillWanted).
+        if (await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken) > TimeSpan.Zero
+            && stillWanted is not null && !await stillWanted(cancellationToken))
+        {
             return;
         }
 
@@ -64,17 +74,6 @@ public sealed class OutboundAttempt(
         {
             await EndAsync(target, refusal, cancellationToken);
             return;
-        }
-
-        try
-        {
-            // The sender's pace holds across every worker copy: wait for its next slot (shared in PostgreSQL).
-            await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken);
-        }
-        catch
-        {
-            await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
-            throw;
         }
 
         TwilioCreated created;

@@ -30,6 +30,13 @@ public sealed class CampaignGate(
             logger.LogInformation("Released request already taken on; duplicate release ignored");
             return false;
         }
+        return await BatchAllowsAsync(context, requestId, domainName, batchId, holdKind, ct);
+    }
+
+    /// <summary>Whether the request's batch (if any) lets it go now; a paused batch's row is held, a cancelled batch's row ends.</summary>
+    public async Task<bool> BatchAllowsAsync<T>(ConsumeContext<T> context, Guid requestId, string? domainName, Guid? batchId, string holdKind,
+        CancellationToken ct) where T : class
+    {
         if (batchId is not { } batch) return true;
         switch (await batches.ControlOfAsync(batch, ct))
         {

@@ -28,7 +28,8 @@ public sealed class PlaceCallConsumer(OutboundAttempt attempt, TwilioClientFacto
         // A released hold is taken here; a paused or cancelled batch's row stops here.
         if (!await gate.MayGoAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall)) return;
         var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber);
-        await attempt.RunAsync(target, new Call(twilio, ingress.Value, command), context.CancellationToken);
+        await attempt.RunAsync(target, new Call(twilio, ingress.Value, command), context.CancellationToken,
+            ct => gate.BatchAllowsAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall, ct));
     }
 
     private sealed class Call(TwilioClientFactory twilio, IngressOptions ingress, PlaceCall command) : OutboundSend
