@@ -28,7 +28,7 @@ public sealed class OutboundRequestedConsumer(
         var request = context.Message;
         var ct = context.CancellationToken;
         // A released hold: take it (back to "received"); a second copy of the release finds nothing to take.
-        if (context.Headers.TryGetHeader(OutboundLanes.ReleasedHeader, out _) && !await holds.TakeAsync(request.RequestId, CallLogStatus.Received, ct))
+        if (OutboundLanes.IsRelease(context, HoldKinds.OutboundRequested) && !await holds.TakeAsync(request.RequestId, CallLogStatus.Received, ct))
         {
             logger.LogInformation("Released request already taken on; duplicate release ignored");
             return;
@@ -50,7 +50,7 @@ public sealed class OutboundRequestedConsumer(
             Status = CallLogStatus.Received,
             BatchId = request.BatchId,
             LineNumber = request.LineNumber,
-            SendAt = request.SendAt,
+            SendAt = request.SendAt?.ToUniversalTime(),
         }, config.Config?.FromNumber, ct);
 
         // Only a request still at "received" is routed; anything further along was routed by an earlier delivery.

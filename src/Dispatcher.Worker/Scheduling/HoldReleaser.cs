@@ -55,25 +55,27 @@ public sealed class HoldReleaser(
 
     private Task ReleaseAsync(OutboundHold hold, CancellationToken ct) => hold.MessageKind switch
     {
-        HoldKinds.SendMessage => DeliverAsync(Read<SendMessage>(hold), hold.BatchId, OutboundLanes.SendMessageBulk, ct),
-        HoldKinds.PlaceCall => DeliverAsync(Read<PlaceCall>(hold), hold.BatchId, OutboundLanes.PlaceCallBulk, ct),
-        _ => DeliverAsync(Read<OutboundRequested>(hold), hold.BatchId, OutboundLanes.OutboundRequestedBulk, ct),
+        HoldKinds.SendMessage => DeliverAsync(Read<SendMessage>(hold), hold, OutboundLanes.SendMessageBulk, ct),
+        HoldKinds.PlaceCall => DeliverAsync(Read<PlaceCall>(hold), hold, OutboundLanes.PlaceCallBulk, ct),
+        _ => DeliverAsync(Read<OutboundRequested>(hold), hold, OutboundLanes.OutboundRequestedBulk, ct),
     };
 
     private static T Read<T>(OutboundHold hold) where T : class =>
         JsonSerializer.Deserialize<T>(hold.Message) ?? throw new InvalidOperationException($"Hold of request {hold.RequestId} holds no {typeof(T).Name}.");
 
-    // Batch rows go back to the bulk lane they came from; the rest is published as any interactive request.
-    private async Task DeliverAsync<T>(T message, Guid? batchId, string bulkQueue, CancellationToken ct) where T : class
+    // Batch rows go back to the bulk lane they came from; the rest is published as any interactive request. The header names the
+    // kind of message released: MassTransit carries a consumed message's headers onto what its consumer publishes, and only the
+    // consumer of that kind may take the hold.
+    private async Task DeliverAsync<T>(T message, OutboundHold hold, string bulkQueue, CancellationToken ct) where T : class
     {
-        if (OutboundLanes.IsBulk(batchId))
+        if (OutboundLanes.IsBulk(hold.BatchId))
         {
             var endpoint = await bus.GetSendEndpoint(OutboundLanes.Queue(bulkQueue));
-            await endpoint.Send(message, context => context.Headers.Set(OutboundLanes.ReleasedHeader, true), ct);
+            await endpoint.Send(message, context => context.Headers.Set(OutboundLanes.ReleasedHeader, hold.MessageKind), ct);
         }
         else
         {
-            await bus.Publish(message, context => context.Headers.Set(OutboundLanes.ReleasedHeader, true), ct);
+            await bus.Publish(message, context => context.Headers.Set(OutboundLanes.ReleasedHeader, hold.MessageKind), ct);
         }
     }
 }

@@ -42,9 +42,9 @@ public static class SendingWindow
             .Order()
             .ToList();
         foreach (var candidate in openings)
-            if (zones.All(zone => IsOpen(candidate, zone, start, end))) return candidate;
+            if (zones.All(zone => IsOpen(candidate, zone, start, end))) return candidate.ToUniversalTime();
         // The zones share no open moment (too far apart for the window): go when the last of them opens.
-        return openings.Count > 0 ? openings.Take(zones.Count).Max() : now;
+        return (openings.Count > 0 ? openings.Take(zones.Count).Max() : now).ToUniversalTime();
     }
 
     private static bool IsOpen(DateTimeOffset moment, TimeZoneInfo zone, TimeOnly start, TimeOnly end)

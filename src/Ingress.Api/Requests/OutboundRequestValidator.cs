@@ -91,7 +91,7 @@ public static partial class OutboundRequestValidator
                 Add("send_at", $"send_at '{(sendAtText.Length <= 40 ? sendAtText : sendAtText[..40])}' must be an ISO 8601 time with an offset, such as 2026-12-01T09:30:00+01:00 or 2026-12-01T08:30:00Z.");
             else if (parsed > DateTimeOffset.UtcNow.AddDays(MaxScheduleDays))
                 Add("send_at", $"send_at may be at most {MaxScheduleDays} days ahead.");
-            else sendAt = parsed;
+            else sendAt = parsed.ToUniversalTime(); // PostgreSQL's timestamptz holds instants: UTC from here on
         }
 
         errors = found.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());

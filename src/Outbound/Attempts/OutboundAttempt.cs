@@ -48,8 +48,8 @@ public sealed class OutboundAttempt(
 
         // The sender's pace holds across every worker copy: wait for its next slot (shared in PostgreSQL), before the claim, so that
         // a batch paused or cancelled meanwhile still stops this request (stillWanted).
-        if (await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken) > TimeSpan.Zero
-            && stillWanted is not null && !await stillWanted(cancellationToken))
+        var slot = await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken);
+        if (slot?.Waited > TimeSpan.Zero && stillWanted is not null && !await stillWanted(cancellationToken))
         {
             return;
         }
@@ -74,6 +74,16 @@ public sealed class OutboundAttempt(
         {
             await EndAsync(target, refusal, cancellationToken);
             return;
+        }
+
+        try
+        {
+            await pacing.EnsureOnTimeAsync(slot, cancellationToken); // the create call follows its slot at once
+        }
+        catch
+        {
+            await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
+            throw;
         }
 
         TwilioCreated created;

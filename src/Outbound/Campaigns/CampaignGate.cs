@@ -25,7 +25,7 @@ public sealed class CampaignGate(
         where T : class
     {
         var ct = context.CancellationToken;
-        if (IsRelease(context) && !await holds.TakeAsync(requestId, CallLogStatus.Routed, ct))
+        if (OutboundLanes.IsRelease(context, holdKind) && !await holds.TakeAsync(requestId, CallLogStatus.Routed, ct))
         {
             logger.LogInformation("Released request already taken on; duplicate release ignored");
             return false;
@@ -63,6 +63,4 @@ public sealed class CampaignGate(
     }
 
     public const string BatchCancelledReason = "The batch was cancelled before this row was sent; nothing was sent or charged.";
-
-    public static bool IsRelease(ConsumeContext context) => context.Headers.TryGetHeader(OutboundLanes.ReleasedHeader, out _);
 }

@@ -23,8 +23,12 @@ public sealed class PacingOptions
     public double WhatsAppPerSecond { get; set; } = 20;
 
     /// <summary>Slots are spaced this much wider than the rate says, so that jitter between the slot and Twilio's clock never puts one too many into a second.</summary>
-    [Range(0, 1, ErrorMessage = "Pacing:SafetyMargin must be between 0 and 1 (a fraction: 0.15 spaces slots 15% wider).")]
-    public double SafetyMargin { get; set; } = 0.15;
+    [Range(0, 1, ErrorMessage = "Pacing:SafetyMargin must be between 0 and 1 (a fraction: 0.2 spaces slots 20% wider).")]
+    public double SafetyMargin { get; set; } = 0.2;
+
+    /// <summary>A slot that slipped by more than this before the create call (the process was held up) is taken again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "Pacing:LateTolerance must be between 1 ms and 1 minute.")]
+    public TimeSpan LateTolerance { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>After a 429/20429 the sender's next slot is at least this far ahead.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Pacing:ThrottleBackoff must be between 0 and 10 minutes.")]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Aventora.Domains.Campaigns;
 using Aventora.Domains.Credentials;
@@ -20,20 +21,46 @@ public sealed class SenderPacing(
 {
     private static readonly Meter Meter = new("Aventora.Outbound");
     private static readonly Histogram<double> WaitMs = Meter.CreateHistogram<double>("aventora.pacing.wait", "ms", "How long a create call waited for its sender's slot.");
+    private static readonly Counter<long> Missed = Meter.CreateCounter<long>("aventora.pacing.missed", description: "Slots that slipped by (the process was held up) and were taken again.");
     private static readonly Counter<long> Throttled = Meter.CreateCounter<long>("aventora.pacing.throttled", description: "Twilio 429/20429 answers, per sender.");
 
-    /// <summary>Waits until the sender may send again; returns how long it waited.</summary>
-    public async Task<TimeSpan> WaitForSlotAsync(string? domainName, string channel, string senderNumber, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the sender's next slot and waits for it. Null when pacing is off. The create call must follow at once:
+    /// <see cref="EnsureOnTimeAsync"/> just before it takes a new slot if the slot has slipped by.
+    /// </summary>
+    public async Task<SenderSlotTicket?> WaitForSlotAsync(string? domainName, string channel, string senderNumber, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (!settings.Enabled) return TimeSpan.Zero;
+        if (!settings.Enabled) return null;
         var rate = await RateAsync(domainName, channel, senderNumber, cancellationToken);
-        var spacing = TimeSpan.FromSeconds((1 + settings.SafetyMargin) / rate);
-        var slot = await pacing.TakeSlotAsync(senderNumber, spacing, spacing * settings.ThrottleSlowdown, cancellationToken);
+        var ticket = new SenderSlotTicket(senderNumber, TimeSpan.FromSeconds((1 + settings.SafetyMargin) / rate));
+        await TakeAndWaitAsync(ticket, cancellationToken);
+        return ticket;
+    }
+
+    /// <summary>
+    /// A slot is only good just after its time: if the process was held up (a stalled machine, a slow database) and the slot has
+    /// slipped by more than <see cref="PacingOptions.LateTolerance"/>, sending now could put more than the rate into one second
+    /// together with the sends of the slots after it. So a late ticket takes a new slot and waits again.
+    /// </summary>
+    public async Task EnsureOnTimeAsync(SenderSlotTicket? ticket, CancellationToken cancellationToken)
+    {
+        if (ticket is null) return;
+        while (Stopwatch.GetElapsedTime(ticket.DueTimestamp) > options.Value.LateTolerance)
+        {
+            Missed.Add(1, new KeyValuePair<string, object?>("sender", ticket.SenderNumber));
+            await TakeAndWaitAsync(ticket, cancellationToken);
+        }
+    }
+
+    private async Task TakeAndWaitAsync(SenderSlotTicket ticket, CancellationToken cancellationToken)
+    {
+        var slot = await pacing.TakeSlotAsync(ticket.SenderNumber, ticket.Spacing, ticket.Spacing * options.Value.ThrottleSlowdown, cancellationToken);
         var wait = slot.Wait;
-        WaitMs.Record(wait.TotalMilliseconds, new KeyValuePair<string, object?>("sender", senderNumber));
+        ticket.DueTimestamp = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        WaitMs.Record(wait.TotalMilliseconds, new KeyValuePair<string, object?>("sender", ticket.SenderNumber));
+        ticket.Waited += wait;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
-        return wait;
     }
 
     /// <summary>Twilio throttled this sender: slow it down for everyone.</summary>
@@ -60,4 +87,14 @@ public sealed class SenderPacing(
             _ => settings.LongCodePerSecond,
         };
     }
+}
+
+/// <summary>A sender's slot taken by one send attempt: when (on this process's monotonic clock) the create call is due.</summary>
+public sealed class SenderSlotTicket(string senderNumber, TimeSpan spacing)
+{
+    public string SenderNumber { get; } = senderNumber;
+    public TimeSpan Spacing { get; } = spacing;
+    public long DueTimestamp { get; set; }
+    /// <summary>How long the attempt has waited for slots in all.</summary>
+    public TimeSpan Waited { get; set; }
 }

@@ -44,6 +44,7 @@ public sealed class OutboundHoldRepository(NpgsqlDataSource dataSource)
     /// <summary>Holds the request if its call_logs row is in one of <paramref name="from"/>; false (nothing changed) otherwise.</summary>
     public async Task<bool> HoldAsync(OutboundHold hold, string[] from, string status, CancellationToken cancellationToken)
     {
+        hold = hold with { DueAt = hold.DueAt.ToUniversalTime() }; // Npgsql writes timestamptz from UTC values only
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var moved = await connection.ExecuteAsync(new CommandDefinition("""

@@ -11,8 +11,15 @@ public static class OutboundLanes
     public const string SendMessageBulk = "send-message-bulk";
     public const string PlaceCallBulk = "place-call-bulk";
 
-    /// <summary>Header a scheduler puts on a held request's message when it releases it (the consumer then takes the hold).</summary>
+    /// <summary>
+    /// Header a scheduler puts on a held request's message when it releases it, naming the kind of message (the consumer of that kind
+    /// then takes the hold). MassTransit copies a consumed message's headers onto what its consumer publishes, so the kind matters.
+    /// </summary>
     public const string ReleasedHeader = "Aventora-Hold-Released";
+
+    /// <summary>Is this message a release of a hold of <paramref name="kind"/>?</summary>
+    public static bool IsRelease(MassTransit.ConsumeContext context, string kind) =>
+        context.Headers.TryGetHeader(ReleasedHeader, out var value) && value?.ToString() == kind;
 
     public static Uri Queue(string name) => new($"queue:{name}");
 
