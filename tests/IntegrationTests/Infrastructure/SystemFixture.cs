@@ -102,6 +102,9 @@ public class SystemFixture : IAsyncLifetime
             ["Pacing:LongCodePerSecond"] = "10000",
             ["Pacing:TollFreePerSecond"] = "10000",
             ["Pacing:WhatsAppPerSecond"] = "10000",
+            // The tests' services and the emulator share one process on a busy machine: slots spaced 50% wider than the rate absorb
+            // the scheduling jitter between a slot and the emulator's clock (production default 20%, README "Campaign controls").
+            ["Pacing:SafetyMargin"] = "0.5",
             ["Scheduler:PollInterval"] = "00:00:00.200",
             // The test Dovecot speaks plain IMAP on loopback: the operator's allow-lists open exactly that host.
             ["EmailPull:AllowPlainImapHosts:0"] = TestImapHost,
