@@ -85,6 +85,8 @@ export Postgres__ConnectionString="Host=localhost;Port=5432;Database=$DB;Usernam
 export RabbitMq__VirtualHost="$VHOST" RabbitMq__Username="$MQ_USER" RabbitMq__Password="$MQ_PASSWORD"
 export Ingress__PublicBaseUrl="http://localhost:$PORT" Twilio__ApiBaseUrl="http://localhost:$((PORT + 4))" Admin__ApiKey="$ADMIN_KEY"
 export Serilog__MinimumLevel__Default=Warning
+# Sender pacing (README, "Campaign controls") would hold the emulator to Twilio's per-number rates; the benchmark measures the pipeline.
+export Pacing__Enabled=false
 # One Data Protection key ring for every process of the run (secrets at rest), removed with the run's database.
 export DataProtection__KeysFolder="$PWD/.run/bench/keys-$STAMP"
 mkdir -p "$DataProtection__KeysFolder"

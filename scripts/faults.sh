@@ -112,6 +112,8 @@ export EmailPull__Enabled=false Serilog__MinimumLevel__Default=Warning
 # The data-protection keys every service of this run shares (auth tokens are encrypted at rest); dropped with the logs' run.
 export DataProtection__KeysFolder="$PWD/$LOGS/keys"
 mkdir -p "$DataProtection__KeysFolder"
+# Sender pacing would hold the emulator to Twilio's per-number rates; the fault suite measures integrity, not pace.
+export Pacing__Enabled=false
 # Short reconciler times, so what faults leave open is settled within the run (production defaults are minutes).
 export Reconciler__Interval=00:00:01 Reconciler__UnconfirmedAfter=00:00:02 Reconciler__StuckSendingAfter=00:00:10 \
   Reconciler__GiveUpAfter=00:01:00 Reconciler__QuietAfter=00:00:20 Reconciler__ReservationSweepAfter=00:00:10

@@ -41,6 +41,7 @@ builder.Services.AddEmailPull(builder.Configuration);
 builder.Services.AddIdempotencyKeys(builder.Configuration);
 builder.Services.AddStatusWebhookTargets(builder.Configuration);
 builder.Services.AddApiDocument();          // OpenAPI 3.1 at /openapi/v1.json, Scalar at /docs
+builder.Services.AddSingleton(TimeProvider.System); // the clock of schedules (send_at, cancelling a held request); tests inject their own
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -52,9 +53,9 @@ app.UseIdempotencyKeys();         // Idempotency-Key on POST /start, POST /batch
 app.MapServiceDefaults();
 app.MapApiDocument();
 var api = app.MapGroup("").WithApiDocumentDefaults(); // tags and problem answers in the OpenAPI document
-api.MapStartEndpoints();          // POST /start, GET /requests/{id}
+api.MapStartEndpoints();          // POST /start, GET /requests/{id}, POST /requests/{id}/cancel
 api.MapRequestLogEndpoints();     // GET /requests: the log, filtered and paged; GET /me: whose key this is
-api.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}
+api.MapBatchEndpoints();          // POST /batches (CSV), GET /batches/{id}, POST /batches/{id}/pause|resume|cancel
 api.MapDomainAdminEndpoints();    // /admin/domains, their API keys
 api.MapEmailPullEndpoints();      // /admin/domains/{name}/email-pull: a domain's mailbox
 api.MapVoiceTwimlEndpoints();     // the TwiML Twilio fetches for phone and wvoice calls

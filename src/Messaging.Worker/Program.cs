@@ -7,12 +7,14 @@ using Aventora.Outbound;
 using Aventora.Messaging.Worker.Status;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
+using Aventora.ServiceDefaults.Messaging;
 
 // Messaging.Worker: sends sms and wmsg through the domain's Twilio account.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Messaging.Worker", bus =>
 {
     bus.AddConsumer<SendMessageConsumer>();
+    bus.AddConsumer<BulkSendMessageConsumer>().Endpoint(e => { e.Name = OutboundLanes.SendMessageBulk; e.ConfigureConsumeTopology = false; });
     bus.AddConsumer<InboundMessageReceivedConsumer>();
     bus.AddConsumer<MessageStatusReportedConsumer>();
     bus.AddDomainCacheInvalidation();

@@ -1,7 +1,9 @@
 using Aventora.Outbound.Attempts;
+using Aventora.Outbound.Campaigns;
 using Aventora.Outbound.Reconciliation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Aventora.Outbound;
 
@@ -15,6 +17,13 @@ public static class OutboundExtensions
             .Bind(configuration.GetSection(ReconcilerOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<PacingOptions>()
+            .Bind(configuration.GetSection(PacingOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SenderPacing>();
+        services.AddSingleton<CampaignGate>();
         services.AddSingleton<OutboundAttempt>();
         services.AddSingleton<ITwilioLookup, TLookup>();
         services.AddSingleton<OutboundReconciler>();

@@ -1,4 +1,5 @@
 using Aventora.Persistence.Batches;
+using Aventora.Persistence.Campaigns;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Domains;
 using Aventora.Persistence.Conversations;
@@ -49,6 +50,8 @@ public static class PersistenceExtensions
         services.AddSingleton<IdempotencyKeyRepository>();
         services.AddSingleton<StatusWebhookRepository>();
         services.AddSingleton<StatusWebhookDeliveryRepository>();
+        services.AddSingleton<SenderPacingRepository>();
+        services.AddSingleton<OutboundHoldRepository>();
         return services;
     }
 

@@ -26,6 +26,10 @@ public static class TwilioFailure
         OutsideWhatsAppWindow => new(WhatsAppWindowClosed,
             "Twilio refused a free-form WhatsApp message outside the 24-hour window (63016); send a content template (content_sid and content_variables) instead."),
         Unsubscribed => new(OptedOut, "The recipient has unsubscribed from this sender (Twilio 21610); nothing is sent until they reply START."),
+        WhatsAppCallPermissionMissing => new(WhatsAppCallPermissionRequired,
+            "The person has not granted this WhatsApp business number permission to call them (Twilio 37000), so the call was not placed and " +
+            "nothing was charged. Ask first: send them a WhatsApp call-permission request (a content template with a voice call permission " +
+            "request, channel wmsg with content_sid), and place the wvoice call again once they have accepted."),
         _ => new($"twilio_{api.Code}", $"Twilio refused the request with error {api.Code}: {api.Message}"),
     };
 
@@ -33,4 +37,8 @@ public static class TwilioFailure
     public const int OutsideWhatsAppWindow = 63016;
     public const string WhatsAppWindowClosed = "whatsapp_window_closed";
     public const string OptedOut = "opted_out";
+
+    /// <summary>Twilio's error for a WhatsApp call to someone who has not granted the business call permission: not retried.</summary>
+    public const int WhatsAppCallPermissionMissing = 37000;
+    public const string WhatsAppCallPermissionRequired = "whatsapp_call_permission_required";
 }

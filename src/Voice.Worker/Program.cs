@@ -3,6 +3,7 @@ using Aventora.Conversations.Assistant;
 using Aventora.Domains;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
+using Aventora.ServiceDefaults.Messaging;
 using Aventora.Voice.Worker.Calls;
 using Aventora.Voice.Worker.Reconciliation;
 using Aventora.Outbound;
@@ -14,6 +15,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("Voice.Worker", bus =>
 {
     bus.AddConsumer<PlaceCallConsumer>();
+    bus.AddConsumer<BulkPlaceCallConsumer>().Endpoint(e => { e.Name = OutboundLanes.PlaceCallBulk; e.ConfigureConsumeTopology = false; });
     bus.AddConsumer<GetCallTwimlConsumer>();
     bus.AddConsumer<CallStatusReportedConsumer>();
     bus.AddDomainCacheInvalidation();

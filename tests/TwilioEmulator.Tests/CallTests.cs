@@ -15,6 +15,27 @@ public sealed class CallTests(RunningEmulator emulator) : IClassFixture<RunningE
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
+    public async Task A_WhatsApp_call_to_someone_who_has_not_granted_call_permission_is_refused_with_37000()
+    {
+        var person = Numbers.Person();
+        await emulator.Admin.SetWhatsAppCallPermissionAsync(person, granted: false);
+        var refused = await Assert.ThrowsAsync<ApiException>(() => CallResource.CreateAsync(
+            to: new PhoneNumber("whatsapp:" + person), from: new PhoneNumber("whatsapp:" + Numbers.Business), url: new Uri(_app.Url("voice/start")),
+            client: emulator.Twilio()));
+        Assert.Equal(37000, refused.Code);
+        Assert.Equal(400, refused.Status);
+        Assert.Empty(await emulator.Admin.GetCallsAsync(person));
+
+        // Once granted, the same call goes.
+        _app.ServeTwiml("voice/start", "<Response><Say>Hello.</Say></Response>");
+        await emulator.Admin.SetWhatsAppCallPermissionAsync(person, granted: true);
+        var placed = await CallResource.CreateAsync(
+            to: new PhoneNumber("whatsapp:" + person), from: new PhoneNumber("whatsapp:" + Numbers.Business), url: new Uri(_app.Url("voice/start")),
+            client: emulator.Twilio());
+        Assert.Matches("^CA[0-9a-f]{32}$", placed.Sid);
+    }
+
+    [Fact]
     public async Task Call_walks_a_two_turn_speech_conversation_and_reports_every_requested_event()
     {
         var person = Numbers.Person();

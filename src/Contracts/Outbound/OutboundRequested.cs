@@ -19,4 +19,8 @@ public sealed record OutboundRequested
     public Guid? BatchId { get; init; }
     public int? LineNumber { get; init; }
     public required DateTimeOffset RequestedAt { get; init; }
+    /// <summary>Not before this time (the request waits, <c>scheduled</c>, until then); null for at once.</summary>
+    public DateTimeOffset? SendAt { get; init; }
+    /// <summary>Go even inside the recipient's quiet hours: only for types the domain marks transactional (checked at the edge).</summary>
+    public bool IgnoreQuietHours { get; init; }
 }

@@ -10,6 +10,8 @@ public sealed record SendMessage
     public required string Type { get; init; }
     public required string Instruction { get; init; }
     public string? Name { get; init; }
+    /// <summary>The batch the request came in (its pause and cancel reach the request until it is sent); null outside batches.</summary>
+    public Guid? BatchId { get; init; }
     public string? ContentSid { get; init; }
     public string? ContentVariables { get; init; }
 }

@@ -39,6 +39,7 @@ public static partial class TechnicalJson
                 errors.Add($"technical_json.{key} must be an E.164 number such as +14155550123 (a whatsapp: prefix is allowed).");
             else if (key == VoiceModeKey && value is not ("gather" or "stream"))
                 errors.Add($"technical_json.{VoiceModeKey} must be 'gather' (TwiML turns, the default) or 'stream' (a Media Stream with barge-in).");
+            else if (Domains.Campaigns.CampaignSettings.Check(key, value) is { } campaignError) errors.Add(campaignError);
             else merged[key] = value;
         }
         return merged;

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Aventora.Persistence.Campaigns;
 
 namespace Aventora.Ingress.Api.Batches;
 
@@ -30,6 +31,9 @@ public static class BatchEndpoints
     {
         app.MapPost("/batches", UploadAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey(IdempotencyHashing.ByEndpoint);
         app.MapGet("/batches/{id}", GetAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/batches/{id}/pause", PauseAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/batches/{id}/resume", ResumeAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/batches/{id}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
 
@@ -157,9 +161,20 @@ public static class BatchEndpoints
         var caller = Caller.From(http.User);
         var (batch, problem) = await FindAsync(id, caller, Blank(domainName)?.ToLowerInvariant(), batches, ct);
         if (problem is not null) return problem;
-        var statuses = await callLogs.CountByStatusAsync(batch!.Id, ct);
+        return Results.Ok(await ViewAsync(batch!, callLogs, ct));
+    }
+
+    private static readonly string[] PendingStatuses =
+        [CallLogStatus.Received, CallLogStatus.Routed, CallLogStatus.Scheduled, CallLogStatus.Paused, CallLogStatus.Sending];
+
+    private static async Task<object> ViewAsync(BatchRow batch, CallLogRepository callLogs, CancellationToken ct)
+    {
+        var statuses = await callLogs.CountByStatusAsync(batch.Id, ct);
         var recorded = statuses.Values.Sum();
-        return Results.Ok(new
+        int Count(IEnumerable<string> of) => of.Sum(s => statuses.GetValueOrDefault(s));
+        var cancelled = statuses.GetValueOrDefault(CallLogStatus.Cancelled);
+        var notRecorded = Math.Max(0, batch.AcceptedCount - recorded);
+        return new
         {
             batch_id = batch.ClientBatchId,
             batch_uuid = batch.Id,
@@ -174,14 +189,60 @@ public static class BatchEndpoints
             accepted_count = batch.AcceptedCount,
             published_count = batch.PublishedCount,
             rejected_count = batch.RejectedCount,
-            // Accepted rows the dispatcher has not recorded yet are still on the broker.
-            pending_count = Math.Max(0, batch.AcceptedCount - recorded),
+            // running, paused or cancelled (POST /batches/{id}/pause|resume|cancel).
+            control = batch.Control,
+            // Not sent yet: rows still on the broker (accepted, not recorded), waiting (scheduled, paused) or on their way to Twilio;
+            // rows of a cancelled batch still on the broker end cancelled as they arrive.
+            pending_count = notRecorded + Count(PendingStatuses),
+            // Reached Twilio: every status after the create call, final or not.
+            sent_count = recorded - Count(PendingStatuses) - cancelled - Count(NotSentStatuses),
+            cancelled_count = cancelled,
             statuses,
             content_sha256 = batch.ContentHash is null ? null : Convert.ToHexStringLower(batch.ContentHash),
             created_at = batch.CreatedAt,
             updated_at = batch.UpdatedAt,
-        });
+        };
     }
+
+    // Ended without reaching Twilio: refused before the create call, or unknown outcome still being settled.
+    private static readonly string[] NotSentStatuses =
+        [CallLogStatus.Failed, CallLogStatus.OptedOut, CallLogStatus.InsufficientCredits, CallLogStatus.Unconfirmed];
+
+    private static Task<IResult> PauseAsync(string id, [FromQuery(Name = "domain_name")] string? domainName, HttpContext http, BatchRepository batches,
+        CallLogRepository callLogs, OutboundHoldRepository holds, TimeProvider clock, CancellationToken ct) =>
+        ControlAsync(id, domainName, http, batches, callLogs, holds, clock, [BatchControl.Running], BatchControl.Paused, ct);
+
+    private static Task<IResult> ResumeAsync(string id, [FromQuery(Name = "domain_name")] string? domainName, HttpContext http, BatchRepository batches,
+        CallLogRepository callLogs, OutboundHoldRepository holds, TimeProvider clock, CancellationToken ct) =>
+        ControlAsync(id, domainName, http, batches, callLogs, holds, clock, [BatchControl.Paused], BatchControl.Running, ct);
+
+    private static Task<IResult> CancelAsync(string id, [FromQuery(Name = "domain_name")] string? domainName, HttpContext http, BatchRepository batches,
+        CallLogRepository callLogs, OutboundHoldRepository holds, TimeProvider clock, CancellationToken ct) =>
+        ControlAsync(id, domainName, http, batches, callLogs, holds, clock, [BatchControl.Running, BatchControl.Paused], BatchControl.Cancelled, ct);
+
+    /// <summary>
+    /// Pause: rows not yet sent wait (the dispatcher and the workers hold each as it comes). Resume: they go on (the schedule releases
+    /// them). Cancel: rows waiting end cancelled now; rows still on the broker end cancelled as they arrive; publishing stops. Repeating
+    /// the same move answers the batch as it is (idempotent); a move from the wrong state is 409. Rows already claimed for Twilio go on.
+    /// </summary>
+    private static async Task<IResult> ControlAsync(
+        string id, string? domainName, HttpContext http, BatchRepository batches, CallLogRepository callLogs, OutboundHoldRepository holds,
+        TimeProvider clock, string[] from, string to, CancellationToken ct)
+    {
+        var (batch, problem) = await FindAsync(id, Caller.From(http.User), Blank(domainName)?.ToLowerInvariant(), batches, ct);
+        if (problem is not null) return problem;
+        var changed = await batches.TrySetControlAsync(batch!.Id, from, to, ct);
+        if (changed is null && batch.Control != to && (await batches.FindAsync(batch.Id, ct))?.Control != to)
+        {
+            return Problem(409, "batch_control", $"Batch '{batch.ClientBatchId}' is {batch.Control}: it cannot be made {to} " +
+                (batch.Control == BatchControl.Cancelled ? "(a cancelled batch stays cancelled; upload the rows again as a new batch)." : $"from there (only from {string.Join(" or ", from)})."));
+        }
+        if (to == BatchControl.Cancelled)
+            await holds.CancelBatchAsync(batch.Id, clock.GetUtcNow(), CampaignGateReason, ct);
+        return Results.Ok(await ViewAsync(changed ?? (await batches.FindAsync(batch.Id, ct))!, callLogs, ct));
+    }
+
+    private const string CampaignGateReason = "The batch was cancelled before this row was sent; nothing was sent or charged.";
 
     /// <summary>By uuid first (any caller's batch it may see), then by the caller's id within the caller's domain (or domain_name, for the admin).</summary>
     private static async Task<(BatchRow? Batch, IResult? Problem)> FindAsync(

@@ -5,6 +5,7 @@ using Aventora.Contracts.Outbound;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.Batches;
 using Microsoft.Extensions.Options;
+using Aventora.ServiceDefaults.Messaging;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Batches;
@@ -193,7 +194,8 @@ public sealed class BatchPublisher(
                 CancellationToken = failed.Token,
             }, async (message, token) =>
             {
-                if (!await publisher.TryPublishAsync(message, token)) await failed.CancelAsync();
+                // Batch rows take the bulk lane, so that they never queue in front of another domain's single request.
+                if (!await publisher.TrySendAsync(OutboundLanes.OutboundRequestedBulk, message, token)) await failed.CancelAsync();
             });
             return true;
         }

@@ -21,6 +21,8 @@ public static class CsvBatchReader
 {
     public static readonly IReadOnlyList<string> RequiredColumns = ["phone_number", "instruction", "call_type"];
     public static readonly IReadOnlyList<string> Columns = ["phone_number", "name", "email", "instruction", "call_type", "channel"];
+    /// <summary>Optional columns beyond the seed's: <c>send_at</c> (ISO 8601 with offset) schedules the row.</summary>
+    public static readonly IReadOnlyList<string> OptionalColumns = ["send_at"];
 
     /// <summary>Is this a CSV file Aventora can take? Reads it through once, holding one row at a time.</summary>
     public static Task<BatchRefusal?> CheckAsync(Stream file, CancellationToken cancellationToken) => CheckAsync(file, null, null, cancellationToken);
@@ -115,6 +117,7 @@ public static class CsvBatchReader
         int? Column(string name) => index.TryGetValue(name, out var i) ? i : null;
         var (phone, name, email, instruction, type, channel) =
             (Column("phone_number")!.Value, Column("name"), Column("email"), Column("instruction")!.Value, Column("call_type")!.Value, Column("channel"));
+        var sendAt = Column("send_at"); // optional: when the row is to go (ISO 8601 with offset)
 
         while (true)
         {
@@ -136,6 +139,7 @@ public static class CsvBatchReader
                 Instruction = Field(instruction),
                 Type = Field(type),
                 Channel = string.IsNullOrWhiteSpace(rowChannel) ? defaultChannel : rowChannel,
+                SendAt = Field(sendAt),
             }, null);
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Mail;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -8,7 +9,12 @@ namespace Aventora.Ingress.Api.Requests;
 /// <summary>A request that passed every check: what the producers publish.</summary>
 public sealed record ValidRequest(
     PhoneNumber PhoneNumber, string Channel, string Type, string Instruction, string? DomainName,
-    string? Name, string? Email, string? ContentSid, string? ContentVariables);
+    string? Name, string? Email, string? ContentSid, string? ContentVariables)
+{
+    /// <summary>Not before this time; null for at once.</summary>
+    public DateTimeOffset? SendAt { get; init; }
+    public bool IgnoreQuietHours { get; init; }
+}
 
 /// <summary>The one set of rules for a request, whether it came from the API, a CSV row or a mail.</summary>
 public static partial class OutboundRequestValidator
@@ -18,6 +24,7 @@ public static partial class OutboundRequestValidator
     public const int MaxNameLength = 200;
     public const int MaxEmailLength = 320;
     public const int MaxContentVariablesLength = 10 * 1024;
+    public const int MaxScheduleDays = 366;
 
     /// <summary>Validates every field; <paramref name="errors"/> names each bad field (snake_case) with its reasons.</summary>
     public static bool TryValidate(StartRequest request, out ValidRequest? valid, out Dictionary<string, string[]> errors)
@@ -77,9 +84,22 @@ public static partial class OutboundRequestValidator
             if (contentVariables is not null) Add("content_variables", $"content_variables is only for channel '{Channels.WhatsAppMessage}' (WhatsApp templates), not '{channel}'.");
         }
 
+        DateTimeOffset? sendAt = null;
+        if (Blank(request.SendAt) is { } sendAtText)
+        {
+            if (!SendAtPattern().IsMatch(sendAtText) || !DateTimeOffset.TryParse(sendAtText, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                Add("send_at", $"send_at '{(sendAtText.Length <= 40 ? sendAtText : sendAtText[..40])}' must be an ISO 8601 time with an offset, such as 2026-12-01T09:30:00+01:00 or 2026-12-01T08:30:00Z.");
+            else if (parsed > DateTimeOffset.UtcNow.AddDays(MaxScheduleDays))
+                Add("send_at", $"send_at may be at most {MaxScheduleDays} days ahead.");
+            else sendAt = parsed.ToUniversalTime(); // PostgreSQL's timestamptz holds instants: UTC from here on
+        }
+
         errors = found.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
         valid = errors.Count == 0
             ? new ValidRequest(phone!, channel!, type!, instruction!, domain, name, email, contentSid, contentVariables)
+            {
+                SendAt = sendAt, IgnoreQuietHours = request.IgnoreQuietHours == true,
+            }
             : null;
         return valid is not null;
     }
@@ -90,6 +110,7 @@ public static partial class OutboundRequestValidator
         ("phone_number", request.PhoneNumber, false), ("channel", request.Channel, false), ("type", request.Type, false),
         ("instruction", request.Instruction, true), ("domain_name", request.DomainName, false), ("name", request.Name, false),
         ("email", request.Email, false), ("content_sid", request.ContentSid, false), ("content_variables", request.ContentVariables, true),
+        ("send_at", request.SendAt, false),
     ];
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
@@ -103,4 +124,6 @@ public static partial class OutboundRequestValidator
     [GeneratedRegex("^[A-Za-z0-9_-]+$")] private static partial Regex TypePattern();
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,199}$")] private static partial Regex DomainPattern();
     [GeneratedRegex("^HX[0-9a-fA-F]{32}$")] private static partial Regex ContentSidPattern();
+    // A date, a time and an explicit offset (Z or ±hh:mm): a time without one would be read in the server's zone, a guess.
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})$")] private static partial Regex SendAtPattern();
 }

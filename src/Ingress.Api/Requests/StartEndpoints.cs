@@ -7,6 +7,9 @@ using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Aventora.ServiceDefaults.Telemetry;
+using Aventora.Domains.Campaigns;
+using Aventora.Domains.Metadata;
+using Aventora.Persistence.Campaigns;
 using Serilog.Context;
 
 namespace Aventora.Ingress.Api.Requests;
@@ -22,11 +25,13 @@ public static class StartEndpoints
     {
         app.MapPost("/start", StartAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey();
         app.MapGet("/requests/{id:guid}", GetRequestAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/requests/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
 
     private static async Task<Results<Accepted<StartAccepted>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        StartRequest? body, HttpContext http, ConfirmedPublisher publisher, ILogger<StartRequest> logger, CancellationToken cancellationToken)
+        StartRequest? body, HttpContext http, ConfirmedPublisher publisher, DomainMetadataCache metadata, ILogger<StartRequest> logger,
+        CancellationToken cancellationToken)
     {
         if (body is null) return TypedResults.Problem(statusCode: 400, title: "The body must be a JSON object with the request's fields.");
         var caller = Caller.From(http.User);
@@ -35,6 +40,8 @@ public static class StartEndpoints
             return TypedResults.ValidationProblem(errors, title: "The request has invalid fields.");
         if (!caller.MayActFor(valid!.DomainName))
             return TypedResults.Problem(statusCode: 403, title: $"This API key may not act for domain '{valid.DomainName}'.");
+        if (valid.IgnoreQuietHours && await QuietHoursRefusalAsync(valid, metadata, cancellationToken) is { } refusal)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ignore_quiet_hours"] = [refusal] }, title: "The request has invalid fields.");
 
         var requestId = http.Features.Get<IdempotentRequest>() is { IsClaimed: true } idempotent ? idempotent.DeriveId("request") : Guid.NewGuid();
         var message = ToOutboundRequested(valid, requestId, RequestSources.Api);
@@ -49,7 +56,19 @@ public static class StartEndpoints
                 extensions: new Dictionary<string, object?> { ["request_id"] = message.RequestId, ["status_url"] = $"/requests/{message.RequestId}" });
         }
         logger.LogInformation("Accepted {Channel} request for domain {DomainName}", message.Channel, message.DomainName);
-        return TypedResults.Accepted($"/requests/{message.RequestId}", new StartAccepted(message.RequestId, "accepted", $"/requests/{message.RequestId}"));
+        return TypedResults.Accepted($"/requests/{message.RequestId}",
+            new StartAccepted(message.RequestId, "accepted", $"/requests/{message.RequestId}") { SendAt = message.SendAt });
+    }
+
+    /// <summary>ignore_quiet_hours is for the domain's transactional types only (technical_json transactional_types); null when allowed.</summary>
+    private static async Task<string?> QuietHoursRefusalAsync(ValidRequest valid, DomainMetadataCache metadata, CancellationToken ct)
+    {
+        if (valid.DomainName is null) return null; // no domain, no sending window to ignore
+        var settings = CampaignSettings.From(await metadata.GetDomainMetadataAsync(valid.DomainName, ct));
+        return settings.IsTransactional(valid.Type) ? null
+            : $"ignore_quiet_hours is allowed only for the types domain '{valid.DomainName}' marks transactional " +
+              $"({(settings.TransactionalTypes.Count == 0 ? "none yet" : string.Join(", ", settings.TransactionalTypes))}), not '{valid.Type}'; " +
+              $"an admin can add it to the domain's technical_json {CampaignSettings.TransactionalTypesKey}.";
     }
 
     public static OutboundRequested ToOutboundRequested(ValidRequest valid, Guid requestId, string source, Guid? batchId = null, int? lineNumber = null) => new()
@@ -68,7 +87,25 @@ public static class StartEndpoints
         BatchId = batchId,
         LineNumber = lineNumber,
         RequestedAt = DateTimeOffset.UtcNow,
+        SendAt = valid.SendAt,
+        IgnoreQuietHours = valid.IgnoreQuietHours,
     };
+
+    /// <summary>Cancels a request still waiting (scheduled, or paused with its batch); 409 once it has started.</summary>
+    private static async Task<IResult> CancelAsync(
+        Guid id, HttpContext http, CallLogRepository callLogs, OutboundHoldRepository holds, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var log = await callLogs.FindAsync(id, cancellationToken);
+        if (log is null || !Caller.From(http.User).MayRead(log.DomainName, log.OfDeletedDomain) || log.OfDeletedDomain)
+            return Results.Problem(statusCode: 404, title: $"Request {id} is not known (yet): it may still be on its way to the dispatcher.");
+        if (!await holds.CancelAsync(id, clock.GetUtcNow(), "Cancelled by the caller (POST /requests/{id}/cancel) before it started; nothing was sent or charged.", cancellationToken))
+        {
+            var now = await callLogs.FindAsync(id, cancellationToken);
+            return Results.Problem(statusCode: 409, title: $"Request {id} can no longer be cancelled: it is '{now?.Status}' (only a request still waiting, scheduled or paused, can).",
+                extensions: new Dictionary<string, object?> { ["code"] = "not_cancellable", ["status"] = now?.Status });
+        }
+        return Results.Ok(new { request_id = id, status = CallLogStatus.Cancelled });
+    }
 
     private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetRequestAsync(
         Guid id, HttpContext http, CallLogRepository callLogs, ConversationTurnRepository turns, RequestStatusHistoryRepository history,
@@ -91,6 +128,7 @@ public static class StartEndpoints
             ErrorCode = log.ErrorCode,
             ErrorMessage = log.ErrorMessage,
             DurationSeconds = log.DurationSeconds,
+            SendAt = log.SendAt,
             CreatedAt = log.CreatedAt,
             UpdatedAt = log.UpdatedAt,
             Source = log.Source == RequestSources.Csv ? "batch" : log.Source,

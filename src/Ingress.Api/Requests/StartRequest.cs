@@ -14,10 +14,18 @@ public sealed record StartRequest
     public string? ContentSid { get; init; }
     /// <summary>The template's variables, a JSON object such as {"1":"Jane"}.</summary>
     public string? ContentVariables { get; init; }
+    /// <summary>When to send, ISO 8601 with an offset (e.g. 2026-12-01T09:30:00+01:00); the request waits as <c>scheduled</c> until then.</summary>
+    public string? SendAt { get; init; }
+    /// <summary>Go even in the recipient's quiet hours: only for types the domain lists in <c>transactional_types</c>.</summary>
+    public bool? IgnoreQuietHours { get; init; }
 }
 
 /// <summary>The 202 of <c>POST /start</c>: the request is on the broker; follow it at <c>status_url</c>.</summary>
-public sealed record StartAccepted(Guid RequestId, string Status, string StatusUrl);
+public sealed record StartAccepted(Guid RequestId, string Status, string StatusUrl)
+{
+    /// <summary>When a scheduled request goes (its <c>send_at</c>); absent for one that goes now.</summary>
+    public DateTimeOffset? SendAt { get; init; }
+}
 
 /// <summary>A request as <c>GET /requests/{id}</c> shows it: how far it has got, and its conversation so far.</summary>
 public sealed record RequestView
@@ -40,6 +48,8 @@ public sealed record RequestView
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
     public int? DurationSeconds { get; init; }
+    /// <summary>When a scheduled request goes (it shows <c>scheduled</c> until then).</summary>
+    public DateTimeOffset? SendAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public IReadOnlyList<TranscriptTurnView> Transcript { get; init; } = [];

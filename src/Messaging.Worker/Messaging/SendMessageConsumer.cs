@@ -4,6 +4,8 @@ using Aventora.Contracts.Outbound;
 using Aventora.Conversations.Assistant;
 using Aventora.Domains.Credentials;
 using Aventora.Outbound.Attempts;
+using Aventora.Outbound.Campaigns;
+using Aventora.Persistence.Campaigns;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Aventora.TwilioGateway;
@@ -20,18 +22,21 @@ namespace Aventora.Messaging.Worker.Messaging;
 /// </summary>
 public sealed class SendMessageConsumer(
     OutboundAttempt attempt, TwilioMessageSender sender, IAssistant assistant, SmsSessionRepository sessions,
-    ConversationTurnRepository turns, OptOutRepository optOuts, RequestBilling billing, IOptions<ConversationOptions> conversation)
+    ConversationTurnRepository turns, OptOutRepository optOuts, RequestBilling billing, IOptions<ConversationOptions> conversation,
+    CampaignGate gate)
     : IConsumer<SendMessage>
 {
     public static string WindowClosedReason(TimeSpan window) =>
         $"WhatsApp allows free-form messages only within {window.TotalHours:0} hours of the person's last message; send a content template (content_sid and content_variables) instead.";
 
-    public Task Consume(ConsumeContext<SendMessage> context)
+    public async Task Consume(ConsumeContext<SendMessage> context)
     {
         var command = context.Message;
+        // A released hold is taken here; a paused or cancelled batch's row stops here.
+        if (!await gate.MayGoAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage)) return;
         var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber);
-        return attempt.RunAsync(target, new OpeningMessage(new Services(sender, assistant, sessions, turns, optOuts, billing, conversation.Value), context),
-            context.CancellationToken);
+        await attempt.RunAsync(target, new OpeningMessage(new Services(sender, assistant, sessions, turns, optOuts, billing, conversation.Value), context),
+            context.CancellationToken, ct => gate.BatchAllowsAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage, ct));
     }
 
     private sealed record Services(
@@ -93,4 +98,10 @@ public sealed class SendMessageConsumer(
             return new Refusal(CallLogStatus.OptedOut, failure.Code, failure.Message);
         }
     }
+}
+
+/// <summary>The bulk lane's consumer (batch rows, queue <c>send-message-bulk</c>): the same work, apart from interactive requests.</summary>
+public sealed class BulkSendMessageConsumer(SendMessageConsumer consumer) : IConsumer<SendMessage>
+{
+    public Task Consume(ConsumeContext<SendMessage> context) => consumer.Consume(context);
 }

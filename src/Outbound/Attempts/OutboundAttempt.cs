@@ -1,5 +1,6 @@
 using Aventora.Billing.Usage;
 using Aventora.Domains.Credentials;
+using Aventora.Outbound.Campaigns;
 using Aventora.Outbound.Reconciliation;
 using Aventora.Persistence.CallLogs;
 using System.Diagnostics;
@@ -30,18 +31,28 @@ public sealed record OutboundTarget(Guid RequestId, string? DomainName, string C
 /// </list>
 /// </summary>
 public sealed class OutboundAttempt(
-    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, RequestBilling billing, IOptions<ReconcilerOptions> options,
-    AventoraMetrics metrics, ILogger<OutboundAttempt> logger)
+    CallLogRepository callLogs, TwilioConfigProvider twilioConfigs, RequestBilling billing, SenderPacing pacing,
+    IOptions<ReconcilerOptions> options, AventoraMetrics metrics, ILogger<OutboundAttempt> logger)
 {
     public const string SidConflict = "twilio_sid_conflict";
     public const string OutcomeUnknown = "outcome_unknown";
 
-    public async Task RunAsync(OutboundTarget target, OutboundSend send, CancellationToken cancellationToken)
+    /// <param name="stillWanted">Asked again after a wait for the sender's slot: false when the request no longer goes (its batch was
+    /// paused or cancelled meanwhile; it has then been held or ended).</param>
+    public async Task RunAsync(OutboundTarget target, OutboundSend send, CancellationToken cancellationToken, Func<CancellationToken, Task<bool>>? stillWanted = null)
     {
         var config = await twilioConfigs.GetTwilioConfigAsync(target.DomainName, target.Channel, cancellationToken);
         if (config.Config is not { } account)
         {
             await EndAsync(target, new Refusal(CallLogStatus.Failed, config.FailureCode!, config.FailureReason!), cancellationToken);
+            return;
+        }
+
+        // The sender's pace holds across every worker copy: wait for its next slot (shared in PostgreSQL), before the claim, so that
+        // a batch paused or cancelled meanwhile still stops this request (stillWanted).
+        var slot = await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken);
+        if (slot?.Waited > TimeSpan.Zero && stillWanted is not null && !await stillWanted(cancellationToken))
+        {
             return;
         }
 
@@ -67,6 +78,16 @@ public sealed class OutboundAttempt(
             return;
         }
 
+        try
+        {
+            await pacing.EnsureOnTimeAsync(slot, cancellationToken); // the create call follows its slot at once
+        }
+        catch
+        {
+            await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
+            throw;
+        }
+
         TwilioCreated created;
         var started = Stopwatch.GetTimestamp();
         try
@@ -78,8 +99,9 @@ public sealed class OutboundAttempt(
         {
             metrics.TwilioRequest(target.Channel, "throttled", Stopwatch.GetElapsedTime(started));
             metrics.OutboundAttempt(target.Channel, "throttled", $"twilio_{api.Code}");
-            // Twilio throttled the create: nothing was created, so the retry may send.
+            // Twilio throttled the create: nothing was created, so the retry may send; the sender slows down for everyone.
             await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
+            await pacing.ThrottledAsync(account.FromNumber, CancellationToken.None);
             logger.LogWarning("Twilio throttled the create (429); it will be retried");
             throw;
         }

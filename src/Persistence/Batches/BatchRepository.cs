@@ -28,6 +28,8 @@ public sealed record BatchRow
     public string? WaitingReason { get; init; }
     public Guid? LeaseOwner { get; init; }
     public DateTimeOffset? LeaseUntil { get; init; }
+    /// <summary>running, paused or cancelled (<see cref="BatchControl"/>): what the batch's owner asked for, apart from publishing.</summary>
+    public string Control { get; init; } = BatchControl.Running;
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -38,6 +40,14 @@ public static class BatchStatus
     public const string Published = "published";
     public const string Interrupted = "interrupted";
     public const string Failed = "failed";
+}
+
+/// <summary>What the batch's owner asked for: its rows not yet sent go on (running), wait (paused) or end (cancelled).</summary>
+public static class BatchControl
+{
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string Cancelled = "cancelled";
 }
 
 /// <summary>
@@ -128,7 +138,7 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
         return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
             WITH next AS (
                 SELECT id FROM batches
-                WHERE status = 'publishing' AND NOT (id = ANY(@running))
+                WHERE status = 'publishing' AND control <> 'cancelled' AND NOT (id = ANY(@running))
                   AND (lease_owner = @owner OR lease_until IS NULL OR lease_until < now())
                 ORDER BY created_at
                 LIMIT 1
@@ -147,7 +157,7 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE batches SET published_through_line = @throughLine, published_count = @publishedCount, waiting_reason = NULL,
                                lease_until = now() + @leaseFor, updated_at = now()
-            WHERE id = @id AND lease_owner = @owner AND status = 'publishing'
+            WHERE id = @id AND lease_owner = @owner AND status = 'publishing' AND control <> 'cancelled'
             """, new { id, owner, throughLine, publishedCount, leaseFor }, cancellationToken: cancellationToken)) == 1;
     }
 
@@ -207,5 +217,22 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
             FROM batches b WHERE b.client_batch_id = @clientBatchId AND (@domainName::varchar IS NULL OR b.domain_name = @domainName)
             ORDER BY created_at LIMIT 10
             """, new { clientBatchId, domainName }, cancellationToken: cancellationToken))).ToList();
+    }
+
+    /// <summary>Moves the batch's control from one of <paramref name="from"/> to <paramref name="to"/>; the row after, or null when it was elsewhere.</summary>
+    public async Task<BatchRow?> TrySetControlAsync(Guid id, string[] from, string to, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
+            UPDATE batches SET control = @to, updated_at = now() WHERE id = @id AND control = ANY(@from) RETURNING *
+            """, new { id, from, to }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The batch's control (running when the batch is unknown: a row published before its batch row is read as running).</summary>
+    public async Task<string> ControlOfAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT control FROM batches WHERE id = @id", new { id }, cancellationToken: cancellationToken)) ?? BatchControl.Running;
     }
 }

@@ -29,6 +29,8 @@ public sealed record CallLog
     public DateTimeOffset? AttemptStartedAt { get; init; }
     public string? AttemptAccountSid { get; init; }
     public string? AttemptFrom { get; init; }
+    /// <summary>When a held request is to go (send_at, or its window's opening).</summary>
+    public DateTimeOffset? SendAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -47,4 +49,10 @@ public static class CallLogStatus
     public const string Inbound = "inbound";
     /// <summary>The domain could not pay for the request: nothing was sent.</summary>
     public const string InsufficientCredits = "insufficient_credits";
+    /// <summary>Waits for its time: <c>send_at</c>, or the opening of the recipient's sending window (quiet hours).</summary>
+    public const string Scheduled = "scheduled";
+    /// <summary>Its batch is paused: it waits until the batch resumes.</summary>
+    public const string Paused = "paused";
+    /// <summary>Cancelled before it started (the request, or its batch): nothing was sent.</summary>
+    public const string Cancelled = "cancelled";
 }

@@ -12,6 +12,7 @@ public static class CallLogLifecycle
     {
         [CallLogStatus.Received] = 0,
         [CallLogStatus.Routed] = 1,
+        // "paused" (a paused batch's row, held by Aventora) has no rank: no status report may move it; only the schedule does.
         // Aventora's claim before calling Twilio, and Twilio's own "sending" of a message: both come before Twilio queues it.
         [CallLogStatus.Sending] = 2,
         // Twilio may have created it; its answer was lost. The reconciler (or a status callback) moves it on.
@@ -33,6 +34,7 @@ public static class CallLogLifecycle
         [CallLogStatus.Failed] = Final,
         [CallLogStatus.InsufficientCredits] = Final,
         [CallLogStatus.OptedOut] = Final,
+        [CallLogStatus.Cancelled] = Final,
     };
 
     /// <summary>Every status nothing may leave.</summary>

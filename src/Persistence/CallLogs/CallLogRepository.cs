@@ -68,8 +68,8 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleAsync<(string, bool)>(new CommandDefinition("""
             WITH inserted AS (
-                INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number)
-                VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber)
+                INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number, send_at)
+                VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber, @SendAt)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING status)
             SELECT COALESCE((SELECT status FROM inserted), (SELECT status FROM call_logs WHERE id = @Id)),
@@ -141,6 +141,16 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
             UPDATE call_logs SET status = @status, error_code = @errorCode, error_message = @errorMessage, updated_at = now()
             WHERE id = @id AND NOT (status = ANY(@final))
             """, new { id, status, errorCode, errorMessage, final = CallLogLifecycle.FinalStatuses }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Ends the request as <paramref name="status"/> only while it is in one of <paramref name="from"/>; false otherwise.</summary>
+    public async Task<bool> TryEndAsync(Guid id, string[] from, string status, string errorCode, string errorMessage, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE call_logs SET status = @status, error_code = @errorCode, error_message = @errorMessage, updated_at = now()
+            WHERE id = @id AND status = ANY(@from)
+            """, new { id, from, status, errorCode, errorMessage }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>

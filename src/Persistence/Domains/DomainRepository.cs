@@ -117,7 +117,8 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtecto
     }
 
     /// <summary>
-    /// Deletes the domain: its row moves to <c>deleted_domains</c> (without secrets), its keys and mailbox go, and its data stays
+    /// Deletes the domain: its row moves to <c>deleted_domains</c> (without secrets), its keys, mailbox and status webhook go, its
+    /// held requests are cancelled, and its data stays
     /// under its id for audit, so a domain created again under this name is a new tenant with nothing in it.
     /// </summary>
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
@@ -126,7 +127,13 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtecto
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
             WITH gone AS (DELETE FROM domains WHERE name = @name RETURNING id, name, generation, created_at, credits_enforced),
                  kept AS (INSERT INTO deleted_domains (id, name, generation, created_at, credits_enforced)
-                          SELECT id, name, generation, created_at, credits_enforced FROM gone RETURNING 1)
+                          SELECT id, name, generation, created_at, credits_enforced FROM gone RETURNING 1),
+                 -- Its webhook goes with it; requests still waiting for their time (send_at, quiet hours) will not go.
+                 webhook AS (DELETE FROM status_webhooks w USING gone WHERE w.domain_name = gone.name),
+                 held AS (DELETE FROM outbound_holds h USING gone WHERE h.domain_name = gone.name RETURNING h.request_id),
+                 ended AS (UPDATE call_logs c SET status = 'cancelled', updated_at = now(),
+                                  error_message = 'The domain was deleted before the request went: nothing was sent or charged.'
+                           FROM held WHERE c.id = held.request_id)
             SELECT count(*)::int FROM kept
             """, new { name }, cancellationToken: cancellationToken)) == 1;
     }

@@ -87,7 +87,7 @@ public sealed class StatusWebhookDeliveryRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<StatusWebhookDeliveryRow>(new CommandDefinition("""
             SELECT * FROM status_webhook_deliveries
-            WHERE domain_name = @domainName AND (@status::text IS NULL OR status = @status) AND (@requestId::uuid IS NULL OR request_id = @requestId)
+            WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName) AND (@status::text IS NULL OR status = @status) AND (@requestId::uuid IS NULL OR request_id = @requestId)
             ORDER BY created_at DESC, sequence DESC
             LIMIT @limit
             """, new { domainName, status, requestId, limit }, cancellationToken: cancellationToken));
@@ -100,7 +100,7 @@ public sealed class StatusWebhookDeliveryRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE status_webhook_deliveries SET status = 'failing', next_attempt_at = now(), lease_until = NULL
-            WHERE id = @id AND domain_name = @domainName AND status IN ('failing', 'failed')
+            WHERE id = @id AND domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName) AND status IN ('failing', 'failed')
             """, new { id, domainName }, cancellationToken: cancellationToken)) == 1;
     }
 }

@@ -57,13 +57,24 @@ internal static class CallEndpoints
             page.Select(c => (c.Sid, CallJson.Render(c))).ToList(), hasNext));
     }
 
-    private static IResult Create(HttpContext context, CallStore store, CallProgress progress, TimeProvider clock)
+    /// <summary>Twilio's error for a WhatsApp call to someone who has not granted the business call permission.</summary>
+    public const int WhatsAppCallPermissionMissing = 37000;
+
+    private static IResult Create(HttpContext context, CallStore store, CallProgress progress, TimeProvider clock, People.PeopleScripts people)
     {
         var exchange = context.Exchange();
         if (CallValidation.Validate(exchange) is { } error)
         {
             exchange.ErrorCode = error.Code;
             return TwilioError.BadRequest(error.Code, error.Message);
+        }
+        // WhatsApp lets a business call only people who granted it permission; Twilio refuses the create otherwise.
+        var to = exchange.Value("To")!;
+        if (to.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase) && !people.HasGrantedWhatsAppCalls(to))
+        {
+            exchange.ErrorCode = WhatsAppCallPermissionMissing;
+            return TwilioError.BadRequest(WhatsAppCallPermissionMissing,
+                $"The WhatsApp user {to} has not granted call permission to this business number; send a call permission request first.");
         }
 
         var now = clock.GetUtcNow();

@@ -145,6 +145,9 @@ public sealed record CallOutcome(string Number, string Status, int? ErrorCode = 
 public sealed record DeliveryOutcome(string Number, string Status, int? ErrorCode = null, string? ErrorMessage = null, int? Times = null);
 
 /// <summary>What the person at Number says, one utterance per speech Gather.</summary>
+/// <summary>Whether the person at <paramref name="Number"/> lets the business call them on WhatsApp (unscripted: granted).</summary>
+public sealed record WhatsAppCallPermission(string Number, bool Granted);
+
 public sealed record SpeechScript(string Number, IReadOnlyList<string> Utterances);
 
 /// <summary>

@@ -120,6 +120,10 @@ public sealed class EmulatorClient(HttpClient http)
     public Task SetStreamAsync(string number, IEnumerable<StreamStep> steps, CancellationToken ct = default) =>
         PostAsync("_emulator/people/streams", new StreamScript(number, steps.ToList()), ct);
 
+    /// <summary>Whether <paramref name="number"/> has granted WhatsApp call permission; without one, a WhatsApp call to it is refused (37000).</summary>
+    public Task SetWhatsAppCallPermissionAsync(string number, bool granted, CancellationToken ct = default) =>
+        PostAsync("_emulator/people/whatsapp-call-permissions", new WhatsAppCallPermission(number, granted), ct);
+
     public async Task ClearPeopleAsync(CancellationToken ct = default) =>
         (await http.DeleteAsync("_emulator/people", ct)).EnsureSuccessStatusCode();
 

@@ -36,6 +36,11 @@ internal static class PeopleEndpoints
             people.SetDeliveryOutcome(outcome);
             return Results.Ok(outcome);
         });
+        app.MapPost("/_emulator/people/whatsapp-call-permissions", (WhatsAppCallPermission permission, PeopleScripts people) =>
+        {
+            people.SetWhatsAppCallPermission(permission);
+            return Results.Ok(permission);
+        });
         app.MapDelete("/_emulator/people", (PeopleScripts people) =>
         {
             people.Clear();

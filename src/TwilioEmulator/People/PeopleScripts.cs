@@ -14,6 +14,9 @@ internal sealed class PeopleScripts
     private readonly Dictionary<string, IReadOnlyList<StreamStep>> _streams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Scripted<CallOutcome>> _callOutcomes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Scripted<DeliveryOutcome>> _deliveryOutcomes = new(StringComparer.Ordinal);
+    // WhatsApp voice: whether the person has granted the business permission to call them. Unscripted numbers have granted it,
+    // so that tests of other things need no script; a test of the permission scripts a refusal.
+    private readonly Dictionary<string, bool> _whatsAppCallPermissions = new(StringComparer.Ordinal);
 
     private sealed class Scripted<T>(T value, int? times)
     {
@@ -65,10 +68,21 @@ internal sealed class PeopleScripts
         lock (_gate) return Take(_deliveryOutcomes, number);
     }
 
+    public void SetWhatsAppCallPermission(WhatsAppCallPermission permission)
+    {
+        lock (_gate) _whatsAppCallPermissions[PhoneNumber.Bare(permission.Number)] = permission.Granted;
+    }
+
+    public bool HasGrantedWhatsAppCalls(string number)
+    {
+        lock (_gate) return !_whatsAppCallPermissions.TryGetValue(PhoneNumber.Bare(number), out var granted) || granted;
+    }
+
     public void Clear()
     {
         lock (_gate)
         {
+            _whatsAppCallPermissions.Clear();
             _speech.Clear();
             _streams.Clear();
             _callOutcomes.Clear();

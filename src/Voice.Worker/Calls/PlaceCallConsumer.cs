@@ -1,6 +1,8 @@
 using Aventora.Contracts.Outbound;
 using Aventora.Domains.Credentials;
 using Aventora.Outbound.Attempts;
+using Aventora.Outbound.Campaigns;
+using Aventora.Persistence.Campaigns;
 using Aventora.ServiceDefaults;
 using Aventora.TwilioGateway;
 using MassTransit;
@@ -15,16 +17,19 @@ namespace Aventora.Voice.Worker.Calls;
 /// (<see cref="OutboundAttempt"/>). Twilio then fetches the call's TwiML from Ingress.Api and reports its lifecycle to the
 /// status callback, which names the request. A refused wvoice call ends with Twilio's reason; it is never turned into a phone call.
 /// </summary>
-public sealed class PlaceCallConsumer(OutboundAttempt attempt, TwilioClientFactory twilio, IOptions<IngressOptions> ingress)
+public sealed class PlaceCallConsumer(OutboundAttempt attempt, TwilioClientFactory twilio, IOptions<IngressOptions> ingress, CampaignGate gate)
     : IConsumer<PlaceCall>
 {
     private static readonly List<string> LifecycleEvents = ["initiated", "ringing", "answered", "completed"];
 
-    public Task Consume(ConsumeContext<PlaceCall> context)
+    public async Task Consume(ConsumeContext<PlaceCall> context)
     {
         var command = context.Message;
+        // A released hold is taken here; a paused or cancelled batch's row stops here.
+        if (!await gate.MayGoAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall)) return;
         var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber);
-        return attempt.RunAsync(target, new Call(twilio, ingress.Value, command), context.CancellationToken);
+        await attempt.RunAsync(target, new Call(twilio, ingress.Value, command), context.CancellationToken,
+            ct => gate.BatchAllowsAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall, ct));
     }
 
     private sealed class Call(TwilioClientFactory twilio, IngressOptions ingress, PlaceCall command) : OutboundSend
@@ -45,4 +50,10 @@ public sealed class PlaceCallConsumer(OutboundAttempt attempt, TwilioClientFacto
             return new TwilioCreated(call.Sid, call.Status.ToString());
         }
     }
+}
+
+/// <summary>The bulk lane's consumer (batch rows, queue <c>place-call-bulk</c>): the same work, apart from interactive requests.</summary>
+public sealed class BulkPlaceCallConsumer(PlaceCallConsumer consumer) : IConsumer<PlaceCall>
+{
+    public Task Consume(ConsumeContext<PlaceCall> context) => consumer.Consume(context);
 }

@@ -11,11 +11,15 @@ public sealed class ServiceHost<TEntryPoint> : WebApplicationFactory<TEntryPoint
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly LogCapture _logs;
 
-    public ServiceHost(int port, IReadOnlyDictionary<string, string?> settings, LogCapture logs)
+    private readonly Action<IServiceCollection>? _services;
+
+    /// <param name="services">Replacements for the service's own registrations (e.g. a test clock).</param>
+    public ServiceHost(int port, IReadOnlyDictionary<string, string?> settings, LogCapture logs, Action<IServiceCollection>? services = null)
     {
         Port = port;
         _settings = settings;
         _logs = logs;
+        _services = services;
         UseKestrel(port);
     }
 
@@ -28,7 +32,11 @@ public sealed class ServiceHost<TEntryPoint> : WebApplicationFactory<TEntryPoint
         builder.UseEnvironment("Testing");
         builder.UseSetting("urls", BaseAddress.ToString());
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
-        builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(_logs));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<ILogEventSink>(_logs);
+            _services?.Invoke(services);
+        });
     }
 
     public HttpClient CreateHttpClient(string? apiKey = null)

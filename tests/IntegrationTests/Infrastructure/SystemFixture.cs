@@ -11,7 +11,7 @@ namespace Aventora.IntegrationTests.Infrastructure;
 /// The whole system, once per test run: real RabbitMQ and PostgreSQL, the Twilio emulator, and the four services
 /// in-process on real ports, wired as the README's run command wires them.
 /// </summary>
-public sealed class SystemFixture : IAsyncLifetime
+public class SystemFixture : IAsyncLifetime
 {
     public const string AdminKey = "integration-admin-key-0123456789";
 
@@ -107,6 +107,15 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Reconciler:QuietAfter"] = "00:00:30",
             ["Reconciler:ReservationSweepAfter"] = "00:00:05",
             ["Reconciler:RecordRetryFor"] = "00:00:02",
+            // Sender pacing stays out of the way of the other tests (they share the environment's long code); the pacing tests set
+            // a rate per domain (README, "Campaign controls").
+            ["Pacing:LongCodePerSecond"] = "10000",
+            ["Pacing:TollFreePerSecond"] = "10000",
+            ["Pacing:WhatsAppPerSecond"] = "10000",
+            // The tests' services and the emulator share one process on a busy machine: slots spaced 50% wider than the rate absorb
+            // the scheduling jitter between a slot and the emulator's clock (production default 20%, README "Campaign controls").
+            ["Pacing:SafetyMargin"] = "0.5",
+            ["Scheduler:PollInterval"] = "00:00:00.200",
             // The test Dovecot speaks plain IMAP on loopback: the operator's allow-lists open exactly that host.
             ["EmailPull:AllowPlainImapHosts:0"] = TestImapHost,
             ["EmailPull:AllowedPrivateHosts:0"] = TestImapHost,
@@ -123,14 +132,27 @@ public sealed class SystemFixture : IAsyncLifetime
         };
 
         // Ingress first: it applies the migrations the others then find done.
-        Ingress = new ServiceHost<IngressApiEntryPoint>(ingressPort, Settings, Logs);
+        Ingress = new ServiceHost<IngressApiEntryPoint>(ingressPort, Settings, Logs, ConfigureServices);
         await Task.Run(Ingress.StartServer);
-        Dispatcher = new ServiceHost<DispatcherWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
-        Messaging = new ServiceHost<MessagingWorkerEntryPoint>(FreePort.Next(), Settings, Logs);
-        Voice = new ServiceHost<VoiceWorkerEntryPoint>(voicePort, Settings, Logs);
+        Dispatcher = new ServiceHost<DispatcherWorkerEntryPoint>(FreePort.Next(), Settings, Logs, ConfigureServices);
+        Messaging = new ServiceHost<MessagingWorkerEntryPoint>(FreePort.Next(), Settings, Logs, ConfigureServices);
+        Voice = new ServiceHost<VoiceWorkerEntryPoint>(voicePort, Settings, Logs, ConfigureServices);
         await Task.WhenAll(Task.Run(Dispatcher.StartServer), Task.Run(Messaging.StartServer), Task.Run(Voice.StartServer));
         Admin = Ingress.CreateHttpClient(AdminKey);
         await WaitUntilReadyAsync();
+    }
+
+    /// <summary>What every service of this system gets instead of its own registration (nothing here; a clocked system, its clock).</summary>
+    protected virtual void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) { }
+
+    /// <summary>Stops the dispatcher (its schedule included) and starts a new one with the same settings: a worker restart.</summary>
+    public async Task RestartDispatcherAsync()
+    {
+        await Dispatcher.DisposeAsync();
+        Dispatcher = new ServiceHost<DispatcherWorkerEntryPoint>(FreePort.Next(), Settings, Logs, ConfigureServices);
+        await Task.Run(Dispatcher.StartServer);
+        using var http = new HttpClient { BaseAddress = Dispatcher.BaseAddress };
+        await Eventually.Get(async () => (int?)(await http.GetAsync("/health/ready")).StatusCode, s => s == 200, "the new dispatcher to be ready", TimeSpan.FromSeconds(60));
     }
 
     private async Task WaitUntilReadyAsync()
