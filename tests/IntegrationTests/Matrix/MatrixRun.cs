@@ -96,7 +96,11 @@ public sealed class MatrixRun : IAsyncDisposable
                 cells.Add(NewCell(source, MatrixRules.ChannelOf(rule), MatrixSetups.ChannelPairs, rule, domains[MatrixSetups.ChannelPairs]));
 
         // State first, through the public paths: a WhatsApp window opens when the person writes in; STOP is a message too.
-        await Task.WhenAll(cells.Select(c => PrepareAsync(system, c)));
+        // A cell whose preparation fails fails alone, with that reason; the others go on.
+        var prepared = cells.ToDictionary(c => c, c => PrepareAsync(system, c));
+        try { await Task.WhenAll(prepared.Values); } catch { /* kept per cell below */ }
+        var unprepared = prepared.Where(p => p.Value.IsFaulted).ToDictionary(p => p.Key.Key, p => p.Value.Exception!.InnerException!);
+        cells = cells.Where(c => !unprepared.ContainsKey(c.Key)).ToList();
 
         // Then every source at once.
         var imap = ImapTestServer.FromEnvironment();
@@ -121,6 +125,7 @@ public sealed class MatrixRun : IAsyncDisposable
         _cleanup.Insert(0, await EmailPoller.StartAsync(system));
 
         var outcomes = cells.ToDictionary(c => c.Key, c => ObserveAsync(system, c));
+        foreach (var (key, failure) in unprepared) outcomes[key] = Task.FromException<CellOutcome>(failure);
         // Mailboxes and poller go as soon as every cell is settled, so later tests' pollers never see them.
         _ = Task.WhenAll(outcomes.Values.Select(t => t.ContinueWith(_ => { }))).ContinueWith(async _ => await CleanUpAsync()).Unwrap();
         return outcomes;
