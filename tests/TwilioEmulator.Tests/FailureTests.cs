@@ -72,10 +72,21 @@ public sealed class FailureTests(RunningEmulator emulator) : IClassFixture<Runni
     [Fact]
     public async Task A_pure_delay_slows_the_request_but_it_succeeds()
     {
+        const int delayMs = 1500;
         var to = Numbers.Person();
-        await emulator.Admin.AddFailureAsync(new FailureRule(to, "Messages", Status: null, Code: null, Times: 1, DelayMs: 50));
+        await emulator.Admin.AddFailureAsync(new FailureRule(to, "Messages", Status: null, Code: null, Times: 1, DelayMs: delayMs));
+        var slowed = System.Diagnostics.Stopwatch.StartNew();
         var message = await SendAsync(to);
-        Assert.Equal(201, Assert.Single(await emulator.Admin.GetRequestsAsync(to)).StatusCode);
-        Assert.Equal(message.Sid, (await emulator.Admin.GetRequestsAsync(to))[0].CreatedSid);
+        slowed.Stop();
+        var unslowed = System.Diagnostics.Stopwatch.StartNew();
+        await SendAsync(to); // Times: 1, so the rule is spent
+        unslowed.Stop();
+
+        // Only a lower bound: the delay guarantees at least that long, however slow the machine; nothing caps the time taken.
+        Assert.True(slowed.ElapsedMilliseconds >= delayMs, $"the delayed send took {slowed.ElapsedMilliseconds} ms, less than the {delayMs} ms delay");
+        var recorded = await emulator.Admin.GetRequestsAsync(to);
+        Assert.Equal([201, 201], recorded.Select(r => r.StatusCode));
+        Assert.Equal(message.Sid, recorded[0].CreatedSid);
+        Assert.True(unslowed.ElapsedMilliseconds < slowed.ElapsedMilliseconds, "the spent rule still delays");
     }
 }

@@ -54,10 +54,14 @@ public sealed class ImapTestServer
         return name;
     }
 
-    public async Task AppendAsync(string folder, MimeMessage message)
+    public Task AppendAsync(string folder, MimeMessage message) => AppendAsync(folder, [message]);
+
+    /// <summary>Several mails over one connection: Dovecot limits the connections of one user from one address.</summary>
+    public async Task AppendAsync(string folder, IReadOnlyList<MimeMessage> messages)
     {
         using var client = await ConnectAsync();
-        await (await client.GetFolderAsync(folder)).AppendAsync(message, MessageFlags.None);
+        var box = await client.GetFolderAsync(folder);
+        foreach (var message in messages) await box.AppendAsync(message, MessageFlags.None);
         await client.DisconnectAsync(true);
     }
 

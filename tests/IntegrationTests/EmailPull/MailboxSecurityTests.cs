@@ -12,9 +12,18 @@ namespace Aventora.IntegrationTests.EmailPull;
 /// last_error, or stalling everyone's polling with a server that never answers.
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed class MailboxSecurityTests(SystemFixture system)
+public sealed class MailboxSecurityTests(SystemFixture system) : IAsyncLifetime
 {
     private readonly ImapTestServer _imap = ImapTestServer.FromEnvironment();
+    private readonly List<Mailbox> _created = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Every mailbox the test made goes, pass or fail: later tests' pollers would otherwise poll it too.</summary>
+    public async Task DisposeAsync()
+    {
+        foreach (var mailbox in _created) await DeleteAsync(mailbox);
+    }
 
     private sealed record Mailbox(string Domain, string Key, string Folder, string Password)
     {
@@ -34,7 +43,9 @@ public sealed class MailboxSecurityTests(SystemFixture system)
             folder, default_channel = "sms", poll_interval_seconds = 5,
         });
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
-        return new Mailbox(domain, key, folder, _imap.Password);
+        var mailbox = new Mailbox(domain, key, folder, _imap.Password);
+        _created.Add(mailbox);
+        return mailbox;
     }
 
     private async Task<ServiceHost<IngressApiEntryPoint>> StartPollerAsync(Dictionary<string, string?>? extra = null)
@@ -182,7 +193,7 @@ public sealed class MailboxSecurityTests(SystemFixture system)
 
         await using (await StartPollerAsync(new() { ["EmailPull:ConnectTimeout"] = "00:05:00", ["EmailPull:MailboxTimeout"] = "00:00:03" }))
         {
-            await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(person)).FirstOrDefault(), _ => true, "the good mailbox's mail to be sent");
+            await system.SentForRequestAsync(person);
             // Cut off by its own timeout; silent before the greeting, it reads like a closed port.
             Assert.Equal(MailboxErrors.Unreachable, (await PolledAsync(hanging)).Str("last_error"));
         }
@@ -211,7 +222,7 @@ public sealed class MailboxSecurityTests(SystemFixture system)
 
         await using (await StartPollerAsync())
         {
-            await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(trusted)).FirstOrDefault(), _ => true, "the trusted sender's mail to be sent");
+            await system.SentForRequestAsync(trusted);
             var mails = await Eventually.Get(async () => await (await http.GetAsync(mailbox.Url + "/mails")).Content.ReadFromJsonAsync<List<Dictionary<string, object?>>>(),
                 m => m.Any(x => x["status"]?.ToString() == "rejected"), "the stranger's mail to be rejected");
             Assert.Contains("allowed_senders", mails.Single(m => m["status"]?.ToString() == "rejected")["reason"]!.ToString());

@@ -50,6 +50,18 @@ public static class Api
         return (await key.JsonAsync())["api_key"]!.GetValue<string>();
     }
 
+    /// <summary>A creation (message or call) for a request, as opposed to an assistant's reply: its status callback names the request.</summary>
+    public static bool IsForRequest(Aventora.TwilioEmulator.Inspection.RecordedRequest r) =>
+        r.Method == "POST" && r.Form.GetValueOrDefault("StatusCallback")?.Contains("request_id=") == true;
+
+    /// <summary>Waits until Twilio was asked to create something for a request to <paramref name="number"/>, and returns that one ask (a second fails).</summary>
+    public static async Task<Aventora.TwilioEmulator.Inspection.RecordedRequest> SentForRequestAsync(this SystemFixture system, string number)
+    {
+        var sent = await Eventually.Get(async () => (await system.Emulator.GetRequestsAsync(number)).Where(IsForRequest).ToList(),
+            l => l.Count > 0, $"a request to {number} to reach Twilio");
+        return Assert.Single(sent);
+    }
+
     public const string TemplateSid = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
 
     /// <summary>A POST /start body; wmsg gets a content template, since nobody has written in yet (WhatsApp's 24-hour window).</summary>

@@ -183,20 +183,25 @@ public class SystemFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// The person wrote to the domain on WhatsApp an hour ago, so free-text wmsg may reach them (the 24-hour window).
-    /// Set directly in the session table: the tests of what comes in are in Conversations.
+    /// The person writes to the domain on WhatsApp, so free-text wmsg may reach them (the 24-hour window), through the public
+    /// path: the emulator posts the signed inbound message to /whatsapp/webhook. Returns once the assistant has answered
+    /// (by then the session holds when they wrote); that answer is a message to the person of its own, with no request id
+    /// in its status callback (<see cref="Api.IsForRequest"/> tells them apart).
     /// </summary>
     public async Task PersonWroteOnWhatsAppAsync(string domain, params string[] people)
     {
-        await using var db = await Database.OpenConnectionAsync();
-        foreach (var person in people)
+        var technical = (await Admin.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/admin/domains/{domain}"))!["technical_json"]!.AsObject();
+        string? Setting(string key) => technical[key]?.GetValue<string>();
+        var account = Setting("twilio_whatsapp_account_sid") ?? Setting("twilio_account_sid") ?? EnvironmentAccount.Sid;
+        var number = (Setting("twilio_whatsapp_number") ?? throw new InvalidOperationException($"domain {domain} has no twilio_whatsapp_number"))
+            .Replace("whatsapp:", "");
+        await Task.WhenAll(people.Select(async person =>
         {
-            await Dapper.SqlMapper.ExecuteAsync(db, """
-                INSERT INTO sms_sessions (id, domain_name, channel, phone_number, sender_number, type, instruction, last_inbound_at)
-                VALUES (@id, @domain, 'wmsg', @person, '+10000000000', 'inbound', 'wrote in', now() - interval '1 hour')
-                ON CONFLICT (domain_name, domain_id, channel, phone_number) DO UPDATE SET last_inbound_at = excluded.last_inbound_at
-                """, new { id = Guid.NewGuid(), domain, person });
-        }
+            var answered = await Emulator.SendInboundMessageAsync(new InboundMessage(
+                $"{Settings["Ingress:PublicBaseUrl"]}/whatsapp/webhook", account, person, number, "Hi, it's me", "whatsapp"));
+            Assert.Equal(200, answered.Status);
+            await Eventually.Get(() => Emulator.GetMessagesAsync(person), m => m.Count > 0, $"the answer to {person}, who wrote on WhatsApp");
+        }));
     }
 
     public async Task<HttpResponseMessage> StartAsync(object body, string? apiKey = AdminKey)
