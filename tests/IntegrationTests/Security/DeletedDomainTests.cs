@@ -23,15 +23,29 @@ public sealed class DeletedDomainTests(SystemFixture system)
         var person = SystemFixture.UniqueNumber();
         var oldRequest = await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "Old tenant", name), oldKey)).AcceptedRequestIdAsync();
         await system.RequestWithSidAsync(oldRequest, oldKey);
-        var oldLedger = await Eventually.Get(() => LedgerAsync(system.Admin, $"/admin/domains/{name}/ledger"),
-            l => l["entries"]!.AsArray().Any(e => e!["kind"]!.GetValue<string>() == "message"), "the old tenant's usage in its ledger");
-        var oldBalance = (await system.Admin.GetFromJsonAsync<JsonObject>($"/admin/domains/{name}/balance"))!["balance"]!.GetValue<long>();
-        Assert.True(oldBalance < 1_000, $"the usage was charged: balance {oldBalance}");
         var oldBatch = await UploadAsync(oldKey, "crm-export", $"phone_number,instruction,call_type,channel\n{SystemFixture.UniqueNumber()},Old batch,informational,sms\n");
         Assert.Equal(HttpStatusCode.Accepted, oldBatch.StatusCode);
         var oldBatchId = (await oldBatch.JsonAsync()).Str("batch_uuid");
+        // Both sends (the request and the batch's row) are charged before the delete.
+        var oldLedger = await Eventually.Get(() => LedgerAsync(system.Admin, $"/admin/domains/{name}/ledger"),
+            l => l["entries"]!.AsArray().Count(e => e!["kind"]!.GetValue<string>() == "message") == 2, "the old tenant's two usages in its ledger");
+        var oldBalance = (await system.Admin.GetFromJsonAsync<JsonObject>($"/admin/domains/{name}/balance"))!["balance"]!.GetValue<long>();
+        Assert.True(oldBalance < 1_000, $"the usage was charged: balance {oldBalance}");
+
+        using (var old = Client(oldKey))
+        {
+            var hook = await old.PutAsJsonAsync($"/domains/{name}/status-webhook", new { status_webhook_url = "http://127.0.0.1:9/old-tenant" });
+            Assert.True(hook.IsSuccessStatusCode, await hook.Content.ReadAsStringAsync());
+        }
+        var later = Api.StartBody(SystemFixture.UniqueNumber(), "sms", "informational", "Scheduled by the old tenant", name);
+        later["send_at"] = DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:sszzz");
+        var scheduled = await (await system.StartAsync(later, oldKey)).AcceptedRequestIdAsync();
+        await system.RequestWhenAsync(scheduled, r => r.Str("status") == "scheduled", "the old tenant's request to be scheduled");
 
         Assert.Equal(HttpStatusCode.NoContent, (await system.Admin.DeleteAsync($"/admin/domains/{name}")).StatusCode);
+        // What was still waiting will not go; its webhook went with it.
+        var cancelled = (await system.Admin.GetFromJsonAsync<JsonObject>($"/requests/{scheduled}"))!;
+        Assert.Equal("cancelled", cancelled.Str("status"));
         var newKey = await system.CreateDomainAsync(name, new Dictionary<string, string>(), credits: 0);
         using var tenant = Client(newKey);
 
@@ -44,6 +58,7 @@ public sealed class DeletedDomainTests(SystemFixture system)
         Assert.Equal(0, (await LedgerAsync(system.Admin, $"/admin/domains/{name}/ledger"))["total"]!.GetValue<long>());
         Assert.Equal(HttpStatusCode.NotFound, (await tenant.GetAsync($"/batches/{oldBatchId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await tenant.GetAsync("/batches/crm-export")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await tenant.GetAsync($"/domains/{name}/status-webhook")).StatusCode);
 
         // The same batch id with other rows is simply the new tenant's first batch of that name, not the old one's.
         var newBatch = await UploadAsync(newKey, "crm-export", $"phone_number,instruction,call_type,channel\n{SystemFixture.UniqueNumber()},New batch,informational,sms\n");
