@@ -34,25 +34,17 @@ public sealed class ScratchDatabase : IAsyncDisposable
         return new ScratchDatabase(runConnectionString, name);
     }
 
-    /// <summary>Applies the migrations up to and including <paramref name="version"/> (<see cref="ReleaseMigrationAttribute"/> numbers).</summary>
-    public void MigrateTo(long version) => Run(runner =>
-    {
-        if (version == long.MaxValue) runner.MigrateUp();
-        else runner.MigrateUp(version);
-    });
-
-    /// <summary>Migrates down until <paramref name="version"/> is the last one applied.</summary>
-    public void MigrateDownTo(long version) => Run(runner => runner.MigrateDown(version));
-
-    private void Run(Action<IMigrationRunner> migrate)
+    /// <summary>Runs one step of FluentMigrator's runner (<c>MigrateUp(version)</c>, <c>MigrateDown(version)</c>, ...) on this database.</summary>
+    public void Migrate(Action<IMigrationRunner> step)
     {
         using var services = new ServiceCollection()
+            .AddLogging()
             .AddFluentMigratorCore()
             .ConfigureRunner(runner => runner.AddPostgres().WithGlobalConnectionString(ConnectionString)
                 .ScanIn(typeof(DatabaseMigrator).Assembly).For.Migrations())
             .BuildServiceProvider(validateScopes: false);
         using var scope = services.CreateScope();
-        migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
+        step(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 using Aventora.Persistence.Migrations;
 using Dapper;
+using Aventora.IntegrationTests.Infrastructure;
 using FluentMigrator.Runner;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Aventora.IntegrationTests.Migrations;
@@ -18,42 +18,18 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private readonly string _server = Environment.GetEnvironmentVariable(Infrastructure.Infrastructure.PostgresVariable)
         ?? throw new InvalidOperationException($"The migration tests need {Infrastructure.Infrastructure.PostgresVariable} (see scripts/test.sh).");
-    private readonly string _database = "aventora_migr_" + Guid.NewGuid().ToString("N")[..12];
-    private NpgsqlDataSource _data = null!;
-    private ServiceProvider _services = null!;
+    private ScratchDatabase _database = null!;
+    private NpgsqlDataSource Data => _database.Source;
 
-    public async Task InitializeAsync()
-    {
-        await using (var admin = NpgsqlDataSource.Create(_server))
-            await admin.CreateCommand($"CREATE DATABASE {_database}").ExecuteNonQueryAsync();
-        var connectionString = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString;
-        _data = NpgsqlDataSource.Create(connectionString);
-        _services = new ServiceCollection()
-            .AddLogging()
-            .AddFluentMigratorCore()
-            .ConfigureRunner(runner => runner.AddPostgres().WithGlobalConnectionString(connectionString)
-                .ScanIn(typeof(DatabaseMigrator).Assembly).For.Migrations())
-            .BuildServiceProvider(validateScopes: false);
-    }
+    public async Task InitializeAsync() => _database = await ScratchDatabase.CreateAsync(_server);
 
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await _data.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = NpgsqlDataSource.Create(_server);
-        await admin.CreateCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)").ExecuteNonQueryAsync();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
-    private void Migrate(Action<IMigrationRunner> step)
-    {
-        using var scope = _services.CreateScope();
-        step(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
-    }
+    private void Migrate(Action<IMigrationRunner> step) => _database.Migrate(step);
 
     private async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {
-        await using var db = await _data.OpenConnectionAsync();
+        await using var db = await Data.OpenConnectionAsync();
         return await db.ExecuteAsync(sql, parameters);
     }
 
@@ -131,7 +107,7 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private async Task AssertEraRowsAsync(Guid sms, Guid phone)
     {
-        await using var db = await _data.OpenConnectionAsync();
+        await using var db = await Data.OpenConnectionAsync();
         var rows = (await db.QueryAsync<(Guid, string, string, string)>(
             "SELECT id, channel, phone_number, status FROM call_logs WHERE id = ANY(@ids) ORDER BY phone_number", new { ids = new[] { sms, phone } })).ToList();
         Assert.Equal([(sms, "sms", "+14155550111", "received"), (phone, "phone", "+14155550122", "received")], rows);
@@ -150,7 +126,7 @@ public sealed class MigrationTests : IAsyncLifetime
         Migrate(r => r.MigrateDown(V1_14_0));
         await AssertEraRowsAsync(sms, phone);
         await AssertRefusedByCheckAsync(() => InsertCallLogAsync("wvoice"), "call_logs_channel_valid");
-        await using (var db = await _data.OpenConnectionAsync())
+        await using (var db = await Data.OpenConnectionAsync())
             Assert.Null(await db.ExecuteScalarAsync<string>("SELECT to_regclass('email_pull_configs')::text"));
 
         Migrate(r => r.MigrateUp());

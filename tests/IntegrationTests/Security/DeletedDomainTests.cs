@@ -112,7 +112,7 @@ public sealed class DeletedDomainTests(SystemFixture system)
     public async Task Rows_of_names_deleted_before_ids_existed_become_a_deleted_tenant_when_migrating()
     {
         await using var database = await ScratchDatabase.CreateAsync(system.Infrastructure.PostgresConnectionString);
-        database.MigrateTo(1_023_000_01);
+        database.Migrate(r => r.MigrateUp(1_023_000_01));
         await using (var db = await database.Source.OpenConnectionAsync())
         {
             await db.ExecuteAsync("""
@@ -125,7 +125,7 @@ public sealed class DeletedDomainTests(SystemFixture system)
                 INSERT INTO opt_outs (domain_name, phone_number, source) VALUES ('gone', '+14155550112', 'keyword');
                 """);
         }
-        database.MigrateTo(long.MaxValue);
+        database.Migrate(r => r.MigrateUp());
 
         await using var check = await database.Source.OpenConnectionAsync();
         var keptId = await check.QuerySingleAsync<Guid>("SELECT id FROM domains WHERE name = 'kept'");
@@ -145,14 +145,14 @@ public sealed class DeletedDomainTests(SystemFixture system)
 
         // Two tenants of one name cannot go back to one name key: migrating down refuses and changes nothing ...
         await check.ExecuteAsync("INSERT INTO credit_accounts (domain_name, balance) VALUES ('gone', 5)");
-        Assert.ThrowsAny<Exception>(() => database.MigrateDownTo(1_023_000_01));
+        Assert.ThrowsAny<Exception>(() => database.Migrate(r => r.MigrateDown(1_023_000_01)));
         Assert.Equal(2, await check.QuerySingleAsync<int>("SELECT count(DISTINCT domain_id)::int FROM credit_accounts WHERE domain_name = 'gone'"));
         // ... and once only one is left, it goes down and up again.
         await check.ExecuteAsync("DELETE FROM credit_accounts WHERE domain_name = 'gone' AND domain_id = aventora_domain_id('gone')");
-        database.MigrateDownTo(1_023_000_01);
+        database.Migrate(r => r.MigrateDown(1_023_000_01));
         Assert.Equal(0, await check.QuerySingleAsync<int>(
             "SELECT count(*)::int FROM information_schema.columns WHERE table_name = 'call_logs' AND column_name = 'domain_id'"));
-        database.MigrateTo(long.MaxValue);
+        database.Migrate(r => r.MigrateUp());
         Assert.Equal(await check.QuerySingleAsync<Guid>("SELECT id FROM domains WHERE name = 'kept'"),
             await check.QuerySingleAsync<Guid>("SELECT domain_id FROM call_logs WHERE domain_name = 'kept'"));
     }
