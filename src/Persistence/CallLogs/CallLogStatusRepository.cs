@@ -3,8 +3,12 @@ using Npgsql;
 
 namespace Aventora.Persistence.CallLogs;
 
-/// <summary>The request a status report was about, and whether the report moved it.</summary>
-public sealed record StatusApplied(Guid Id, string? DomainName, string Channel, string Type, string PhoneNumber, bool Moved);
+/// <summary>
+/// The request a status report was about, whether the report moved it, and the status and duration the row holds after it (a
+/// late report that moved nothing leaves the row's own: that, not the report, is what billing follows).
+/// </summary>
+public sealed record StatusApplied(
+    Guid Id, string? DomainName, string Channel, string Type, string PhoneNumber, bool Moved, string Status, int? DurationSeconds);
 
 /// <summary>A status report from Twilio (a callback, or the reconciler's fetch), as the lifecycle takes it.</summary>
 public sealed record StatusReport(string TwilioSid, string Status, string? ErrorCode, string? ErrorMessage, int? DurationSeconds);
@@ -55,10 +59,11 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
                     error_code = COALESCE(@errorCode, c.error_code), error_message = COALESCE(@errorMessage, c.error_message),
                     duration_seconds = COALESCE(@durationSeconds, c.duration_seconds), updated_at = now()
                 WHERE c.twilio_sid = @twilioSid AND c.status = ANY(@from)
-                RETURNING c.id)
+                RETURNING c.id, c.status, c.duration_seconds)
             SELECT c.id AS Id, c.domain_name AS DomainName, c.channel AS Channel, c.type AS Type, c.phone_number AS PhoneNumber,
-                   EXISTS (SELECT 1 FROM moved) AS Moved
-            FROM call_logs c WHERE c.twilio_sid = @twilioSid
+                   moved.id IS NOT NULL AS Moved, COALESCE(moved.status, c.status) AS Status,
+                   CASE WHEN moved.id IS NOT NULL THEN moved.duration_seconds ELSE c.duration_seconds END AS DurationSeconds
+            FROM call_logs c LEFT JOIN moved ON moved.id = c.id WHERE c.twilio_sid = @twilioSid
             """, new { report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage, report.DurationSeconds, from },
             cancellationToken: cancellationToken));
     }
@@ -80,10 +85,11 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
                     error_code = COALESCE(@errorCode, c.error_code), error_message = COALESCE(@errorMessage, c.error_message),
                     duration_seconds = COALESCE(@durationSeconds, c.duration_seconds), updated_at = now()
                 FROM target WHERE c.id = target.id AND c.status = ANY(@from)
-                RETURNING c.id)
+                RETURNING c.id, c.status, c.duration_seconds)
             SELECT c.id AS Id, c.domain_name AS DomainName, c.channel AS Channel, c.type AS Type, c.phone_number AS PhoneNumber,
-                   EXISTS (SELECT 1 FROM moved) AS Moved
-            FROM call_logs c JOIN target ON target.id = c.id
+                   moved.id IS NOT NULL AS Moved, COALESCE(moved.status, c.status) AS Status,
+                   CASE WHEN moved.id IS NOT NULL THEN moved.duration_seconds ELSE c.duration_seconds END AS DurationSeconds
+            FROM call_logs c JOIN target ON target.id = c.id LEFT JOIN moved ON moved.id = c.id
             """, new
             {
                 requestId, domainName, channel, report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage,

@@ -30,14 +30,32 @@ public sealed class CallLookup(TwilioClientFactory twilio) : ITwilioLookup
             .OrderBy(c => c.DateCreated).Select(ToResource).ToList();
     }
 
-    public async Task<TwilioResource> FetchAsync(TwilioConfig account, string sid, CancellationToken cancellationToken) =>
-        ToResource(await CallResource.FetchAsync(new FetchCallOptions(sid), twilio.Create(account)));
+    /// <summary>
+    /// The call as Twilio has it. The Call resource carries no error, so a completed call's Notifications are read too: a TwiML
+    /// application error (11200 and the like) there means Twilio hung up on our side's fault, which the status consumer settles as
+    /// failed and unbilled, exactly as the completed callback carrying that ErrorCode would have.
+    /// </summary>
+    public async Task<TwilioResource> FetchAsync(TwilioConfig account, string sid, CancellationToken cancellationToken)
+    {
+        var client = twilio.Create(account);
+        var call = ToResource(await CallResource.FetchAsync(new FetchCallOptions(sid), client));
+        if (call.Status != "completed") return call;
+        var errors = await Twilio.Rest.Api.V2010.Account.Call.NotificationResource.ReadAsync(
+            new Twilio.Rest.Api.V2010.Account.Call.ReadNotificationOptions(sid) { Log = 0, PageSize = 20, Limit = 20 }, client);
+        var applicationError = errors.Where(n => TwilioDeliveryErrors.IsApplicationError(n.ErrorCode)).MinBy(n => n.MessageDate);
+        return applicationError is null ? call : call with { ErrorCode = applicationError.ErrorCode, ErrorMessage = MessageOf(applicationError.MessageText) };
+    }
+
+    // Twilio's message_text is form-encoded ("Msg=HTTP+retrieval+failure&url=…"): its Msg is the readable part.
+    private static string? MessageOf(string? text) =>
+        text is null ? null : System.Web.HttpUtility.ParseQueryString(text)["Msg"] ?? text;
 
     public Task ReportAsync(IPublishEndpoint publish, Guid requestId, string? domainName, string channel, TwilioResource resource,
         CancellationToken cancellationToken) =>
         publish.Publish(new CallStatusReported
         {
             CallSid = resource.Sid, AccountSid = "", Status = resource.Status, DurationSeconds = resource.DurationSeconds,
+            ErrorCode = resource.ErrorCode, ErrorMessage = resource.ErrorMessage,
             RequestId = requestId, DomainName = domainName, Channel = channel, ReportedAt = DateTimeOffset.UtcNow,
         }, cancellationToken);
 

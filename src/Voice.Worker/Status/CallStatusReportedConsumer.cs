@@ -11,7 +11,8 @@ namespace Aventora.Voice.Worker.Status;
 /// failed, canceled with the reason. A call that connected is billed by its type; one that never did gives its reserved
 /// credits back. A call that reports completed with a TwiML application error (11xxx, 12xxx: Twilio said "an application
 /// error has occurred" and hung up) never connected in any sense a domain pays for: it is recorded failed with the error and
-/// its credits go back. The report is applied to the request its callback URL names, even before the SID is recorded; the row
+/// its credits go back. Billing follows the status the row settled at, so reports arriving in any order bill the same. The
+/// report is applied to the request its callback URL names, even before the SID is recorded; the row
 /// only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
 /// </summary>
 public sealed class CallStatusReportedConsumer(
@@ -45,7 +46,9 @@ public sealed class CallStatusReportedConsumer(
             report.CallSid, status);
 
         if (!final) return;
-        if (status == "completed" && report.DurationSeconds > 0)
+        // Billed by what the row settled at, not by this report: a late or healed "completed" that finds the call already failed
+        // (an application error reported first) moves nothing and must not charge it, and one that finds it completed bills once.
+        if (applied.Status == "completed" && applied.DurationSeconds > 0)
             await billing.CallConnectedAsync(context, applied.Id, applied.DomainName, applied.Channel, applied.Type, report.CallSid, ct);
         else
             await billing.ReleaseAsync(applied.Id, ct);
