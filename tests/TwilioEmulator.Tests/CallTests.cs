@@ -145,6 +145,16 @@ public sealed class CallTests(RunningEmulator emulator) : IClassFixture<RunningE
         Assert.Equal("completed", status.Values["CallStatus"]);
         Assert.Equal("12100", status.Values["ErrorCode"]);
         Assert.Equal("Document parse failure", status.Values["ErrorMessage"]);
+
+        // The Call resource has no error field: the call's Notifications list is where the REST API tells it.
+        var notification = Assert.Single(await Twilio.Rest.Api.V2010.Account.Call.NotificationResource.ReadAsync(
+            new Twilio.Rest.Api.V2010.Account.Call.ReadNotificationOptions(created.Sid) { Log = 0 }, emulator.Twilio()));
+        Assert.Equal(("12100", created.Sid), (notification.ErrorCode, notification.CallSid));
+        Assert.Matches("^NO[0-9a-f]{32}$", notification.Sid);
+        Assert.Contains("Document+parse+failure", notification.MessageText.Replace("%20", "+"));
+        Assert.Equal(_app.Url("broken/voice"), notification.RequestUrl.ToString());
+        Assert.Empty(await Twilio.Rest.Api.V2010.Account.Call.NotificationResource.ReadAsync(
+            new Twilio.Rest.Api.V2010.Account.Call.ReadNotificationOptions(created.Sid) { Log = 1 }, emulator.Twilio()));
     }
 
     [Fact]

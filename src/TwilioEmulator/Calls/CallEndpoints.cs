@@ -20,6 +20,37 @@ internal static class CallEndpoints
                 ? Results.Json(CallJson.Render(call))
                 : TwilioError.NotFound(context.Request.Path);
         });
+        app.MapGet(Base + "/{sid}/Notifications.json", Notifications);
+    }
+
+    /// <summary>
+    /// The call's Notifications: the errors Twilio's debugger logged for it (a TwiML fetch that failed, a document that did not
+    /// parse), the one place the REST API tells that a completed call hit an application error. Log (0 error, 1 warning) and
+    /// MessageDate filter; paging by Page and PageSize.
+    /// </summary>
+    private static IResult Notifications(string sid, HttpContext context, CallStore store)
+    {
+        var exchange = context.Exchange();
+        if (store.Find(sid) is not { } call || call.AccountSid != exchange.AccountSid) return TwilioError.NotFound(context.Request.Path);
+        var dated = DateRange.Any;
+        var error = ListPaging.Parse(exchange, out var paging) ?? DateFilter.Parse(exchange, "MessageDate", out dated);
+        if (error is not null)
+        {
+            exchange.ErrorCode = error.Code;
+            return TwilioError.BadRequest(error.Code, error.Message);
+        }
+        var log = exchange.Value("Log");
+        if (log is not null and not ("0" or "1"))
+        {
+            exchange.ErrorCode = 20001;
+            return TwilioError.BadRequest(20001, $"Invalid Log '{log}': use 0 (errors) or 1 (warnings).");
+        }
+        var all = call.Notifications().Where(n => log is null or "0" && dated.Contains(n.At)).Reverse().ToList(); // errors only (log 0), newest first
+        var page = all.Skip(paging.Page * paging.PageSize).Take(paging.PageSize).ToList();
+        var hasNext = all.Count > (paging.Page + 1) * paging.PageSize;
+        var filters = TwilioList.Filters(exchange, "Log", "MessageDate", "MessageDate<", "MessageDate>");
+        return Results.Json(TwilioList.Envelope("notifications", context.Request.Path, filters, paging with { PageToken = null },
+            page.Select(n => (n.Sid, CallJson.RenderNotification(call, n))).ToList(), hasNext));
     }
 
     /// <summary>Twilio's list read: the account's own calls, newest first, by To, From, Status, StartTime and EndTime.</summary>

@@ -52,4 +52,28 @@ internal static class CallJson
             ["uri"] = uri + ".json",
         };
     }
+
+    /// <summary>A call notification as Twilio's 2010-04-01 API spells it (log 0: an error).</summary>
+    public static Dictionary<string, object?> RenderNotification(CallState call, CallNotification n)
+    {
+        var date = TwilioDate.Format(n.At);
+        var text = "Msg=" + Uri.EscapeDataString(n.Message) + (n.RequestUrl is { } url ? "&url=" + Uri.EscapeDataString(url) : "");
+        return new Dictionary<string, object?>
+        {
+            ["account_sid"] = call.AccountSid,
+            ["api_version"] = "2010-04-01",
+            ["call_sid"] = call.Sid,
+            ["date_created"] = date,
+            ["date_updated"] = date,
+            ["error_code"] = n.ErrorCode.ToString(CultureInfo.InvariantCulture),
+            ["log"] = "0",
+            ["message_date"] = date,
+            ["message_text"] = text,
+            ["more_info"] = $"https://www.twilio.com/docs/errors/{n.ErrorCode}",
+            ["request_method"] = "POST",
+            ["request_url"] = n.RequestUrl,
+            ["sid"] = n.Sid,
+            ["uri"] = $"/2010-04-01/Accounts/{call.AccountSid}/Calls/{call.Sid}/Notifications/{n.Sid}.json",
+        };
+    }
 }

@@ -1,3 +1,4 @@
+using Aventora.TwilioEmulator.Wire;
 using Aventora.TwilioEmulator.Inspection;
 using Aventora.TwilioEmulator.Listing;
 
@@ -66,9 +67,21 @@ internal sealed class CallState : IListedResource
     /// <summary>The first application error of the call's TwiML (11200 retrieval, 12100 parse, 11100 URL), as Twilio's debugger has it.</summary>
     public (int Code, string Message)? ApplicationError { get; private set; }
 
-    public void NoteApplicationError(int code, string message)
+    private readonly List<CallNotification> _notifications = [];
+
+    /// <summary>Every application error of the call, as its Notifications list has them (oldest first).</summary>
+    public IReadOnlyList<CallNotification> Notifications()
     {
-        lock (_gate) ApplicationError ??= (code, message);
+        lock (_gate) return _notifications.ToList();
+    }
+
+    public void NoteApplicationError(int code, string message, string? url, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            ApplicationError ??= (code, message);
+            _notifications.Add(new CallNotification(Sids.NewNotification(), code, message, url, at));
+        }
     }
 
     public void Record(string kind, string? text, string? url, DateTimeOffset at)
@@ -87,3 +100,6 @@ internal sealed class CallState : IListedResource
                 _history.ToList(), _conversation.ToList(), AnswerFault);
     }
 }
+
+/// <summary>One entry of a call's Notifications list: an error Twilio's debugger logged for the call.</summary>
+internal sealed record CallNotification(string Sid, int ErrorCode, string Message, string? RequestUrl, DateTimeOffset At);

@@ -137,7 +137,7 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
         {
             // Twilio: 11200 HTTP retrieval failure, then "an application error has occurred" and hang up.
             Record(call, "error", $"11200 HTTP retrieval failure ({answer.Status})", url);
-            call.NoteApplicationError(11200, "HTTP retrieval failure");
+            call.NoteApplicationError(11200, "HTTP retrieval failure", url, clock.GetUtcNow());
             return null;
         }
         return Parse(call, answer.Body, new Uri(url));
@@ -156,7 +156,7 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
             // Falls through to the same error Twilio reports.
         }
         Record(call, "error", "12100 Document parse failure", url?.OriginalString);
-        call.NoteApplicationError(12100, "Document parse failure");
+        call.NoteApplicationError(12100, "Document parse failure", url?.OriginalString, clock.GetUtcNow());
         return null;
     }
 
@@ -166,7 +166,7 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
             return target; // Signed exactly as the application wrote it.
         if (document.Url is not null) return new Uri(document.Url, target).AbsoluteUri;
         Record(call, "error", $"11100 Invalid URL format: relative '{target}' in inline TwiML", null);
-        call.NoteApplicationError(11100, "Invalid URL format");
+        call.NoteApplicationError(11100, "Invalid URL format", document.Url?.OriginalString, clock.GetUtcNow());
         return null;
     }
 

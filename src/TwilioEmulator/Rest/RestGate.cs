@@ -31,16 +31,29 @@ internal sealed class RestGate(RequestDelegate next, AccountStore accounts, Fail
         };
         context.Features.Set(exchange);
         var received = clock.GetUtcNow();
+        var recorded = 0;
+        void Record()
+        {
+            if (Interlocked.Exchange(ref recorded, 1) == 1) return;
+            var unanswered = exchange.AnswerFault is "timeout" or "drop" && exchange.CreatedSid is not null;
+            log.Add(id => new RecordedRequest(id, received, context.Request.Method, path, resource, accountSid,
+                exchange.Form, unanswered ? 0 : context.Response.StatusCode, exchange.CreatedSid, exchange.ErrorCode,
+                exchange.CreatedSid is not null ? exchange.AnswerFault : null));
+        }
+        // Recorded as the answer starts, so whoever has Twilio's answer (or a callback that followed it) finds the request
+        // recorded; an answer that never starts (a dropped or timed-out create) is recorded when the exchange ends.
+        context.Response.OnStarting(() =>
+        {
+            Record();
+            return Task.CompletedTask;
+        });
         try
         {
             await HandleAsync(context, exchange);
         }
         finally
         {
-            var unanswered = exchange.AnswerFault is "timeout" or "drop" && exchange.CreatedSid is not null;
-            log.Add(id => new RecordedRequest(id, received, context.Request.Method, path, resource, accountSid,
-                exchange.Form, unanswered ? 0 : context.Response.StatusCode, exchange.CreatedSid, exchange.ErrorCode,
-                exchange.CreatedSid is not null ? exchange.AnswerFault : null));
+            Record();
         }
     }
 

@@ -5,6 +5,7 @@ internal static class Sids
 {
     public static string NewMessage() => New("SM");
     public static string NewCall() => New("CA");
+    public static string NewNotification() => New("NO");
 
     private static string New(string prefix) => prefix + Guid.NewGuid().ToString("N");
 }
