@@ -95,7 +95,8 @@ public sealed class ConsoleBrowserTests(SystemFixture system, BrowserFixture bro
                 .ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^\\s*(delivered|read|completed)\\s*$"));
             if (channel == "wmsg") await page.ScreenshotAsync("send-one");
 
-            var sent = Assert.Single(await system.Emulator.GetRequestsAsync(to));
+            var sent = Assert.Single(await Eventually.Get(async () => await system.Emulator.GetRequestsAsync(to), r => r.Count > 0,
+                $"the {label} request to reach the emulator"));
             Assert.Equal(channel is "sms" or "wmsg" ? "Messages" : "Calls", sent.Resource);
             Assert.Equal(channel is "wmsg" or "wvoice" ? "whatsapp:" + to : to, sent.Form["To"]);
             // What the screen says is what the API has.
@@ -137,8 +138,8 @@ public sealed class ConsoleBrowserTests(SystemFixture system, BrowserFixture bro
         await Assertions.Expect(page.Locator("[data-testid=bulk-progress-text]")).ToHaveTextAsync("2 of 2");
         await page.ScreenshotAsync("bulk-upload");
 
-        Assert.Single(await system.Emulator.GetRequestsAsync(first));
-        Assert.Single(await system.Emulator.GetRequestsAsync(second));
+        foreach (var number in new[] { first, second })
+            Assert.Single(await Eventually.Get(async () => await system.Emulator.GetRequestsAsync(number), r => r.Count > 0, $"the row for {number} to reach the emulator"));
     }
 
     [Fact]

@@ -106,9 +106,11 @@ public static class ConsoleSteps
     {
         await page.GotoAsync(console.Url("/signin"));
         await page.GetByLabel("API key").FillAsync(apiKey);
+        // The redirect is waited for as soon as it commits: the load event of a Blazor page on a busy machine can trail
+        // far behind, and the heading (rendered on the server) says the page is there.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/send"));
-        await page.GetByRole(AriaRole.Heading, new() { Name = "Send one" }).WaitForAsync();
+        await page.WaitForURLAsync(url => url.Contains("/send"), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Send one" }).WaitForAsync(new() { Timeout = 60_000 });
     }
 
     /// <summary>Chooses an option of a MudSelect, found by its input's id.</summary>
