@@ -208,4 +208,104 @@ public sealed class CallTests(RunningEmulator emulator) : IClassFixture<RunningE
             CallResource.FetchAsync("CA00000000000000000000000000000000", client: emulator.Twilio()));
         Assert.Equal(20404, notFound.Code);
     }
+
+    [Fact]
+    public async Task Synchronous_detection_tells_the_first_TwiML_request_who_answered_and_the_call_resource_keeps_it()
+    {
+        var person = Numbers.Person();
+        await emulator.Admin.SetAnsweredByAsync(person, "machine_end_beep", times: 1);
+        _app.ServeTwiml("amd-sync/voice", "<Response><Say>Hello</Say></Response>");
+
+        var created = await CallResource.CreateAsync(new CreateCallOptions(new PhoneNumber(person), new PhoneNumber(Numbers.Business))
+        {
+            Url = new Uri(_app.Url("amd-sync/voice")), MachineDetection = "Enable",
+        }, emulator.Twilio());
+        await emulator.Admin.WaitForCallEndAsync(created.Sid);
+
+        // Enable reports as soon as a machine is known: machine_start, not the end of its greeting.
+        var fetch = Assert.Single(_app.At("amd-sync/voice"));
+        Assert.Equal("machine_start", fetch.Values["AnsweredBy"]);
+        Assert.True(int.Parse(fetch.Values["MachineDetectionDuration"]) > 0);
+        var call = await CallResource.FetchAsync(created.Sid, client: emulator.Twilio());
+        Assert.Equal("machine_start", call.AnsweredBy.ToString());
+    }
+
+    [Fact]
+    public async Task Asynchronous_detection_reports_the_machine_and_the_voicemail_the_application_sends_is_what_it_records()
+    {
+        var person = Numbers.Person();
+        await emulator.Admin.SetAnsweredByAsync(person, "machine_start", times: 1);
+        _app.ServeTwiml("amd-async/voice", "<Response><Gather input=\"speech\"><Say>Hi, are you there?</Say></Gather></Response>");
+        _app.ServeTwiml("amd-async/result", "");
+
+        var created = await CallResource.CreateAsync(new CreateCallOptions(new PhoneNumber(person), new PhoneNumber(Numbers.Business))
+        {
+            Url = new Uri(_app.Url("amd-async/voice")), MachineDetection = "DetectMessageEnd", AsyncAmd = "true",
+            AsyncAmdStatusCallback = new Uri(_app.Url("amd-async/result")),
+        }, emulator.Twilio());
+
+        // DetectMessageEnd waits for the greeting to end: the beep. The callback is signed like every Twilio webhook.
+        var result = Assert.Single(await _app.WaitForAsync("amd-async/result", r => r.Count >= 1));
+        Assert.Equal(("machine_end_beep", created.Sid), (result.Values["AnsweredBy"], result.Values["CallSid"]));
+        Assert.NotNull(result.Signature);
+
+        await CallResource.UpdateAsync(new UpdateCallOptions(created.Sid)
+        {
+            Twiml = new Twilio.Types.Twiml("<Response><Say>Please call us back.</Say><Hangup/></Response>"),
+        }, emulator.Twilio());
+        var call = await emulator.Admin.WaitForCallEndAsync(created.Sid);
+        Assert.Equal(["Please call us back."], call.Says);
+        Assert.Equal(("completed", "machine_end_beep"), (call.Status, call.AnsweredBy));
+        Assert.True(call.Duration > 0);
+
+        // An ended call cannot be changed.
+        var refused = await Assert.ThrowsAsync<Twilio.Exceptions.ApiException>(() => CallResource.UpdateAsync(
+            new UpdateCallOptions(created.Sid) { Status = CallResource.UpdateStatusEnum.Completed }, emulator.Twilio()));
+        Assert.Equal(21220, refused.Code);
+    }
+
+    [Fact]
+    public async Task A_machine_hung_up_on_hears_nothing_and_a_human_gets_the_conversation()
+    {
+        var (machine, human) = (Numbers.Person(), Numbers.Person());
+        await emulator.Admin.SetAnsweredByAsync(machine, "machine_start", times: 1);
+        _app.ServeTwiml("amd-hangup/voice", "<Response><Say>Hello there.</Say></Response>");
+        _app.ServeTwiml("amd-hangup/result", "");
+
+        async Task<string> CallAsync(string to) => (await CallResource.CreateAsync(new CreateCallOptions(new PhoneNumber(to), new PhoneNumber(Numbers.Business))
+        {
+            Url = new Uri(_app.Url("amd-hangup/voice")), MachineDetection = "Enable", AsyncAmd = "true",
+            AsyncAmdStatusCallback = new Uri(_app.Url("amd-hangup/result")),
+        }, emulator.Twilio())).Sid;
+        var machineCall = await CallAsync(machine);
+        await _app.WaitForAsync("amd-hangup/result", r => r.Any(w => w.Values["CallSid"] == machineCall));
+        await CallResource.UpdateAsync(new UpdateCallOptions(machineCall) { Status = CallResource.UpdateStatusEnum.Completed }, emulator.Twilio());
+        var hungUp = await emulator.Admin.WaitForCallEndAsync(machineCall);
+        Assert.Empty(hungUp.Says);
+        Assert.Equal("machine_start", hungUp.AnsweredBy);
+
+        var humanCall = await CallAsync(human);
+        var talked = await emulator.Admin.WaitForCallEndAsync(humanCall);
+        Assert.Equal(["Hello there."], talked.Says);
+        Assert.Contains(await _app.WaitForAsync("amd-hangup/result", r => r.Any(w => w.Values["CallSid"] == humanCall)),
+            w => w.Values["CallSid"] == humanCall && w.Values["AnsweredBy"] == "human");
+    }
+
+    [Fact]
+    public async Task Detection_settings_Twilio_does_not_take_are_refused_with_21234()
+    {
+        foreach (var (name, value) in new[] { ("MachineDetection", "Maybe"), ("MachineDetectionTimeout", "60"), ("AsyncAmd", "yes") })
+        {
+            var options = new CreateCallOptions(new PhoneNumber(Numbers.Person()), new PhoneNumber(Numbers.Business)) { Url = new Uri(_app.Url("x")) };
+            switch (name)
+            {
+                case "MachineDetection": options.MachineDetection = value; break;
+                case "MachineDetectionTimeout": options.MachineDetection = "Enable"; options.MachineDetectionTimeout = int.Parse(value); break;
+                default: options.MachineDetection = "Enable"; options.AsyncAmd = value; break;
+            }
+            var refused = await Assert.ThrowsAsync<Twilio.Exceptions.ApiException>(() => CallResource.CreateAsync(options, emulator.Twilio()));
+            Assert.Equal((400, 21234), (refused.Status, refused.Code));
+            Assert.Contains(name, refused.Message);
+        }
+    }
 }

@@ -20,7 +20,34 @@ internal static class CallEndpoints
                 ? Results.Json(CallJson.Render(call))
                 : TwilioError.NotFound(context.Request.Path);
         });
+        app.MapPost(Base + "/{sid}.json", Update);
         app.MapGet(Base + "/{sid}/Notifications.json", Notifications);
+    }
+
+    /// <summary>
+    /// Twilio's live-call update: <c>Twiml</c> or <c>Url</c> (with <c>Method</c>) replaces what the call is doing, <c>Status</c>
+    /// completed hangs it up (canceled ends one not yet answered). A call that has ended cannot be changed (21220).
+    /// </summary>
+    private static IResult Update(string sid, HttpContext context, CallStore store)
+    {
+        var exchange = context.Exchange();
+        if (store.Find(sid) is not { } call || call.AccountSid != exchange.AccountSid) return TwilioError.NotFound(context.Request.Path);
+        var (url, twiml, status) = (exchange.Value("Url"), exchange.Value("Twiml"), exchange.Value("Status"));
+        var method = (exchange.Value("Method") ?? "POST").ToUpperInvariant();
+        ValidationError? error =
+            status is not null and not ("completed" or "canceled") ? new(20001, $"Invalid Status '{status}': use completed or canceled.")
+            : url is not null && !CallValidation.IsAbsoluteHttp(url) ? new(21205, $"Url is not a valid URL: {url}")
+            : method is not ("GET" or "POST") ? new(21209, "Method must be either GET or POST")
+            : url is null && twiml is null && status is null ? new(20001, "Specify Url, Twiml or Status to update the call.")
+            : call.Snapshot().IsFinal ? new(21220, "Call is not in-progress. Cannot redirect.")
+            : null;
+        if (error is not null)
+        {
+            exchange.ErrorCode = error.Code;
+            return TwilioError.BadRequest(error.Code, error.Message);
+        }
+        call.Update(new CallUpdate(url, method, twiml, status));
+        return Results.Json(CallJson.Render(call));
     }
 
     /// <summary>
@@ -126,6 +153,10 @@ internal static class CallEndpoints
                 .Select(e => e.ToLowerInvariant()).Distinct().ToList(),
             DateCreated = now,
             AnswerFault = exchange.AnswerFault,
+            MachineDetection = exchange.Value("MachineDetection"),
+            AsyncAmd = exchange.Value("AsyncAmd") == "true",
+            AsyncAmdStatusCallback = exchange.Value("AsyncAmdStatusCallback"),
+            AsyncAmdStatusCallbackMethod = (exchange.Value("AsyncAmdStatusCallbackMethod") ?? "POST").ToUpperInvariant(),
         };
         call.Move("queued", now);
         store.Add(call);
@@ -148,6 +179,7 @@ internal static class CallValidation
         if (url is null && request.Value("Twiml") is null && request.Value("ApplicationSid") is null)
             return new(21205, "Url parameter is required.");
         if (url is not null && !IsAbsoluteHttp(url)) return new(21205, $"Url is not a valid URL: {url}");
+        if (AnsweringMachineDetection.Validate(request) is { } detection) return detection;
         if (request.Value("StatusCallback") is { } callback && !IsAbsoluteHttp(callback))
             return new(21609, $"StatusCallback is not a valid URL: {callback}");
         foreach (var name in new[] { "Method", "StatusCallbackMethod" })
@@ -156,6 +188,6 @@ internal static class CallValidation
         return null;
     }
 
-    private static bool IsAbsoluteHttp(string url) =>
+    public static bool IsAbsoluteHttp(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

@@ -14,7 +14,7 @@ internal static class CallJson
         {
             ["account_sid"] = c.AccountSid,
             ["annotation"] = null,
-            ["answered_by"] = null,
+            ["answered_by"] = c.AnsweredBy,
             ["api_version"] = "2010-04-01",
             ["caller_name"] = null,
             ["date_created"] = TwilioDate.Format(c.DateCreated),

@@ -38,14 +38,40 @@ internal sealed class CallProgress(
             return;
         }
 
+        if (call.TakeUpdate() is { Status: not null } early)
+        {
+            // The application ended the call before it was answered.
+            call.End("canceled", clock.GetUtcNow(), 0);
+            await NotifyAsync(call, token, "completed", "canceled", ct, duration: 0);
+            return;
+        }
+
         call.Move("in-progress", clock.GetUtcNow());
         await NotifyAsync(call, token, "answered", "in-progress", ct);
 
-        var seconds = await walker.WalkAsync(call, token, ct);
+        var seconds = await WalkAsync(call, token, ct);
 
         var error = call.ApplicationError;
         call.End("completed", clock.GetUtcNow(), seconds, error?.Code, error?.Message);
         await NotifyAsync(call, token, "completed", "completed", ct, duration: seconds, errorCode: error?.Code, errorMessage: error?.Message);
+    }
+
+    /// <summary>The answered call's TwiML, with answering machine detection (<see cref="AnsweringMachineDetection"/>) when asked for.</summary>
+    private async Task<int> WalkAsync(CallState call, string token, CancellationToken ct)
+    {
+        if (call.MachineDetection is not { } mode) return await walker.WalkAsync(call, token, ct);
+
+        var answeredBy = AnsweringMachineDetection.Report(mode, people.TakeAnsweredBy(call.To));
+        call.Detected(answeredBy);
+        call.Record("amd", answeredBy, null, clock.GetUtcNow());
+        if (!call.AsyncAmd)
+            return await walker.WalkAsync(call, token, ct, firstRequestExtra:
+                [new("AnsweredBy", answeredBy), new("MachineDetectionDuration", AnsweringMachineDetection.DurationMs(answeredBy))]);
+
+        await AnsweringMachineDetection.NotifyAsync(webhooks, call, token, ct);
+        // A person talks back at once; a machine plays its greeting, and what it records is what the application sends now.
+        var update = answeredBy == "human" ? null : await call.WaitForUpdateAsync(timing.AmdUpdateWait, ct);
+        return await walker.WalkAsync(call, token, ct, update);
     }
 
     private async Task NotifyAsync(

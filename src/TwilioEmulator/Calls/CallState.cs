@@ -24,6 +24,57 @@ internal sealed class CallState : IListedResource
     public IReadOnlyList<string> StatusCallbackEvents { get; init; } = [];
     public required DateTimeOffset DateCreated { get; init; }
 
+    /// <summary>Answering machine detection: Enable or DetectMessageEnd (null: none), in the background when AsyncAmd.</summary>
+    public string? MachineDetection { get; init; }
+    public bool AsyncAmd { get; init; }
+    public string? AsyncAmdStatusCallback { get; init; }
+    public string AsyncAmdStatusCallbackMethod { get; init; } = "POST";
+
+    /// <summary>What detection found when the call was answered (null without detection).</summary>
+    public string? AnsweredBy { get; private set; }
+
+    public void Detected(string answeredBy)
+    {
+        lock (_gate) AnsweredBy = answeredBy;
+    }
+
+    private CallUpdate? _update;
+    private TaskCompletionSource _updated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A live-call update (POST .../Calls/{Sid}.json): new TwiML or URL to walk, or a hang-up, taken by the call's walk.</summary>
+    public void Update(CallUpdate update)
+    {
+        TaskCompletionSource updated;
+        lock (_gate) (_update, updated) = (update, _updated);
+        updated.TrySetResult();
+    }
+
+    public CallUpdate? TakeUpdate()
+    {
+        lock (_gate)
+        {
+            var update = _update;
+            if (update is not null) (_update, _updated) = (null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            return update;
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="within"/> for the application to update the live call; null when it did not.</summary>
+    public async Task<CallUpdate?> WaitForUpdateAsync(TimeSpan within, CancellationToken ct)
+    {
+        Task updated;
+        lock (_gate) updated = _updated.Task;
+        try
+        {
+            await updated.WaitAsync(within, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing came: the call goes on as it was.
+        }
+        return TakeUpdate();
+    }
+
     /// <summary>Set when the create's answer was faulted on purpose (timeout, drop, 500): created all the same.</summary>
     public string? AnswerFault { get; init; }
 
@@ -97,9 +148,12 @@ internal sealed class CallState : IListedResource
         lock (_gate)
             return new EmulatedCall(Sid, AccountSid, To, From, Status, Url, Method, Twiml, StatusCallback,
                 StatusCallbackEvents, Duration, ErrorCode, ErrorMessage, DateCreated, StartTime, EndTime,
-                _history.ToList(), _conversation.ToList(), AnswerFault);
+                _history.ToList(), _conversation.ToList(), AnswerFault, AnsweredBy, MachineDetection);
     }
 }
 
 /// <summary>One entry of a call's Notifications list: an error Twilio's debugger logged for the call.</summary>
 internal sealed record CallNotification(string Sid, int ErrorCode, string Message, string? RequestUrl, DateTimeOffset At);
+
+/// <summary>An application's update of a live call: walk <see cref="Twiml"/> or fetch <see cref="Url"/> now, or end it (Status completed or canceled).</summary>
+internal sealed record CallUpdate(string? Url, string Method, string? Twiml, string? Status);

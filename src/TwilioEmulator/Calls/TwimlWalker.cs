@@ -24,28 +24,61 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
     private sealed record Document(XDocument Xml, Uri? Url);
 
     /// <summary>What a document asks for when it stops: fetch another one, or end the call.</summary>
-    private sealed record Next(string? Url, string Method, List<KeyValuePair<string, string>>? Extra = null);
+    private sealed record Next(string? Url, string Method, List<KeyValuePair<string, string>>? Extra = null, string? Twiml = null)
+    {
+        public bool Continues => Url is not null || Twiml is not null;
+    }
 
-    public async Task<int> WalkAsync(CallState call, string token, CancellationToken ct)
+    /// <summary>
+    /// Walks the call from its own TwiML, or from <paramref name="start"/> when the application updated the call before that
+    /// (a hang-up then ends it at once). The first TwiML request carries <paramref name="firstRequestExtra"/> (AnsweredBy of a
+    /// synchronous detection). An update arriving during the walk takes over before the next verb.
+    /// </summary>
+    public async Task<int> WalkAsync(
+        CallState call, string token, CancellationToken ct, CallUpdate? start = null, List<KeyValuePair<string, string>>? firstRequestExtra = null)
     {
         var seconds = 0;
-        var document = call.Twiml is { } inline
-            ? Parse(call, inline, null)
-            : await FetchAsync(call, token, call.Url!, call.Method, null, ct);
+        Document? document;
+        if (start is not null)
+        {
+            if (FromUpdate(call, start) is not { } first) return 1;
+            document = await OpenAsync(call, token, first, ct);
+        }
+        else
+        {
+            document = call.Twiml is { } inline
+                ? Parse(call, inline, null)
+                : await FetchAsync(call, token, call.Url!, call.Method, firstRequestExtra, ct);
+        }
 
         for (var turn = 1; document is not null; turn++)
         {
             var (next, spent) = await RunAsync(call, document, ct);
             seconds += spent;
-            if (next?.Url is null) break;
+            if (next is not { Continues: true }) break;
             if (turn >= MaxDocuments)
             {
                 Record(call, "error", $"Stopped after {MaxDocuments} TwiML documents", next.Url);
                 break;
             }
-            document = await FetchAsync(call, token, next.Url, next.Method, next.Extra, ct);
+            document = await OpenAsync(call, token, next, ct);
         }
         return Math.Max(1, seconds);
+    }
+
+    private Task<Document?> OpenAsync(CallState call, string token, Next next, CancellationToken ct) =>
+        next.Twiml is { } twiml ? Task.FromResult(Parse(call, twiml, null)) : FetchAsync(call, token, next.Url!, next.Method, next.Extra, ct);
+
+    /// <summary>What a live-call update asks for: new TwiML or URL to go on with, or (null) the end of the call.</summary>
+    private Next? FromUpdate(CallState call, CallUpdate update)
+    {
+        Record(call, "update", update.Status ?? (update.Twiml is not null ? "twiml" : "url"), update.Url);
+        if (update.Status is not null)
+        {
+            Record(call, "hangup", null, null);
+            return null;
+        }
+        return new Next(update.Url, update.Method, null, update.Twiml);
     }
 
     private async Task<(Next? Next, int Seconds)> RunAsync(CallState call, Document document, CancellationToken ct)
@@ -53,6 +86,7 @@ internal sealed class TwimlWalker(PeopleScripts people, WebhookSender webhooks, 
         var seconds = 0;
         foreach (var verb in document.Xml.Root?.Elements() ?? [])
         {
+            if (call.TakeUpdate() is { } update) return (FromUpdate(call, update), seconds);
             switch (verb.Name.LocalName)
             {
                 case "Say":

@@ -61,10 +61,17 @@ public sealed record EmulatedMessage(
     string? AnswerFault = null);
 
 /// <summary>One thing that happened during a call, in order.</summary>
-/// <param name="Kind">twiml (document fetched), say, play, gather, speech (person answered), timeout, redirect, hangup, verb (unsupported verb skipped), error;
+/// <param name="Kind">twiml (document fetched), amd (Text: what answering machine detection reported), update (a live-call update: Text twiml, url or the status), say, play, gather, speech (person answered), timeout, redirect, hangup, verb (unsupported verb skipped), error;
 /// on a Media Stream: stream (connecting to Url), stream-start (Text: the stream SID), dtmf, played (Text: ms of the assistant's audio
 /// heard since the last step), clear (Text: ms of buffered audio discarded), stream-closed (by the application), stream-dropped, stream-stop (the person hung up).</param>
 public sealed record ConversationStep(string Kind, string? Text, string? Url, DateTimeOffset At);
+
+/// <summary>
+/// Who (or what) picks up the person's calls, as answering machine detection reports it: human, machine_start, machine_end_beep,
+/// machine_end_silence, machine_end_other, fax or unknown. Times null: every call until replaced; otherwise that many calls.
+/// Unscripted numbers are answered by a human.
+/// </summary>
+public sealed record AnsweringScript(string Number, string AnsweredBy, int? Times = null);
 
 /// <summary>A call created through the REST API, with its current state and everything said in it.</summary>
 public sealed record EmulatedCall(
@@ -86,7 +93,9 @@ public sealed record EmulatedCall(
     DateTimeOffset? EndTime,
     IReadOnlyList<string> StatusHistory,
     IReadOnlyList<ConversationStep> Conversation,
-    string? AnswerFault = null)
+    string? AnswerFault = null,
+    string? AnsweredBy = null,
+    string? MachineDetection = null)
 {
     [JsonIgnore] public IReadOnlyList<string> Says => TextsOf("say");
     [JsonIgnore] public IReadOnlyList<string> Answers => TextsOf("speech");

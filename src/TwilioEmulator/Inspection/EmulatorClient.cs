@@ -124,6 +124,10 @@ public sealed class EmulatorClient(HttpClient http)
     public Task SetWhatsAppCallPermissionAsync(string number, bool granted, CancellationToken ct = default) =>
         PostAsync("_emulator/people/whatsapp-call-permissions", new WhatsAppCallPermission(number, granted), ct);
 
+    /// <summary>What answering machine detection reports for the next calls to <paramref name="number"/> (human when unscripted).</summary>
+    public Task SetAnsweredByAsync(string number, string answeredBy, int? times = null, CancellationToken ct = default) =>
+        PostAsync("_emulator/people/answering", new AnsweringScript(number, answeredBy, times), ct);
+
     public async Task ClearPeopleAsync(CancellationToken ct = default) =>
         (await http.DeleteAsync("_emulator/people", ct)).EnsureSuccessStatusCode();
 

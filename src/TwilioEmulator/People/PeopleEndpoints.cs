@@ -1,3 +1,4 @@
+using Aventora.TwilioEmulator.Calls;
 using Aventora.TwilioEmulator.Inspection;
 
 namespace Aventora.TwilioEmulator.People;
@@ -35,6 +36,13 @@ internal static class PeopleEndpoints
                 return Results.BadRequest(new { error = "status must be undelivered or failed" });
             people.SetDeliveryOutcome(outcome);
             return Results.Ok(outcome);
+        });
+        app.MapPost("/_emulator/people/answering", (AnsweringScript script, PeopleScripts people) =>
+        {
+            if (!AnsweringMachineDetection.Results.Contains(script.AnsweredBy))
+                return Results.BadRequest(new { error = "answered_by must be one of " + string.Join(", ", AnsweringMachineDetection.Results) });
+            people.SetAnswering(script);
+            return Results.Ok(script);
         });
         app.MapPost("/_emulator/people/whatsapp-call-permissions", (WhatsAppCallPermission permission, PeopleScripts people) =>
         {

@@ -14,6 +14,7 @@ internal sealed class PeopleScripts
     private readonly Dictionary<string, IReadOnlyList<StreamStep>> _streams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Scripted<CallOutcome>> _callOutcomes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Scripted<DeliveryOutcome>> _deliveryOutcomes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Scripted<AnsweringScript>> _answering = new(StringComparer.Ordinal);
     // WhatsApp voice: whether the person has granted the business permission to call them. Unscripted numbers have granted it,
     // so that tests of other things need no script; a test of the permission scripts a refusal.
     private readonly Dictionary<string, bool> _whatsAppCallPermissions = new(StringComparer.Ordinal);
@@ -58,6 +59,17 @@ internal sealed class PeopleScripts
         lock (_gate) return Take(_callOutcomes, number);
     }
 
+    public void SetAnswering(AnsweringScript script)
+    {
+        lock (_gate) _answering[PhoneNumber.Bare(script.Number)] = new(script, script.Times);
+    }
+
+    /// <summary>Who picks up the person's next call: what detection will report (a human when unscripted).</summary>
+    public string TakeAnsweredBy(string number)
+    {
+        lock (_gate) return Take(_answering, number)?.AnsweredBy ?? "human";
+    }
+
     public void SetDeliveryOutcome(DeliveryOutcome outcome)
     {
         lock (_gate) _deliveryOutcomes[PhoneNumber.Bare(outcome.Number)] = new(outcome, outcome.Times);
@@ -87,6 +99,7 @@ internal sealed class PeopleScripts
             _streams.Clear();
             _callOutcomes.Clear();
             _deliveryOutcomes.Clear();
+            _answering.Clear();
         }
     }
 
