@@ -36,6 +36,7 @@ public static class PersistenceExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CallLogRepository>();
         services.AddSingleton<CallLogStatusRepository>();
+        services.AddSingleton<MachineDetectionRepository>();
         services.AddSingleton<RequestLogRepository>();
         services.AddSingleton<RequestStatusHistoryRepository>();
         services.AddSingleton<DomainRepository>();

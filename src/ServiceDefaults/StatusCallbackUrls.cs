@@ -10,6 +10,8 @@ public static class StatusCallbackUrls
 {
     public const string MessagePath = "/twilio/status/message";
     public const string CallPath = "/twilio/status/call";
+    /// <summary>Answering machine detection results of phone calls (AsyncAmdStatusCallback), named and checked like status callbacks.</summary>
+    public const string MachineDetectionPath = "/twilio/amd";
     public const string RequestIdParameter = "request_id";
     public const string DomainParameter = "domain";
     public const string ChannelParameter = "channel";

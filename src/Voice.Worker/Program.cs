@@ -18,6 +18,7 @@ builder.AddServiceDefaults("Voice.Worker", bus =>
     bus.AddConsumer<BulkPlaceCallConsumer>().Endpoint(e => { e.Name = OutboundLanes.PlaceCallBulk; e.ConfigureConsumeTopology = false; });
     bus.AddConsumer<GetCallTwimlConsumer>();
     bus.AddConsumer<CallStatusReportedConsumer>();
+    bus.AddConsumer<Aventora.Voice.Worker.Voicemail.AnsweringMachineDetectedConsumer>();
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);

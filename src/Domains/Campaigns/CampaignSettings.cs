@@ -30,6 +30,7 @@ public sealed record CampaignSettings
     public const string VoicemailModeKey = "voicemail_mode";
     public const string VoicemailMessageKey = "voicemail_message";
     public const string RateSuffix = "_rate_per_second";
+    public const int MaxVoicemailMessageLength = 1000;
 
     public static readonly CampaignSettings None = new();
 
@@ -69,6 +70,9 @@ public sealed record CampaignSettings
     {
         if (key is WindowStartKey or WindowEndKey)
             return TryParseTime(value, out _) ? null : $"technical_json.{key} must be a time of day as HH:mm (e.g. 09:00).";
+        if (key == VoicemailMessageKey)
+            return value.Trim().Length is > 0 and <= MaxVoicemailMessageLength ? null
+                : $"technical_json.{key} must be the text to leave on a machine, 1 to {MaxVoicemailMessageLength} characters.";
         if (key == VoicemailModeKey)
             return VoicemailModes.All.Contains(value.ToLowerInvariant()) ? null : $"technical_json.{key} must be one of {string.Join(", ", VoicemailModes.All)}.";
         if (key.EndsWith(RateSuffix, StringComparison.Ordinal))

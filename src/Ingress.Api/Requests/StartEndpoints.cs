@@ -128,6 +128,8 @@ public static class StartEndpoints
             ErrorCode = log.ErrorCode,
             ErrorMessage = log.ErrorMessage,
             DurationSeconds = log.DurationSeconds,
+            AnsweredBy = log.AnsweredBy,
+            MachineAction = log.MachineAction,
             SendAt = log.SendAt,
             CreatedAt = log.CreatedAt,
             UpdatedAt = log.UpdatedAt,

@@ -48,6 +48,11 @@ public sealed record RequestView
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
     public int? DurationSeconds { get; init; }
+    /// <summary>Who answered a phone call, by Twilio's answering machine detection (domains with <c>voicemail_mode</c> on): human,
+    /// machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown.</summary>
+    public string? AnsweredBy { get; init; }
+    /// <summary>What was done on a machine or fax answer: voicemail (the domain's message was left) or hangup.</summary>
+    public string? MachineAction { get; init; }
     /// <summary>When a scheduled request goes (it shows <c>scheduled</c> until then).</summary>
     public DateTimeOffset? SendAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }

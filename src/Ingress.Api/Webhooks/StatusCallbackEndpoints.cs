@@ -22,6 +22,7 @@ public static class StatusCallbackEndpoints
     {
         app.MapPost("/twilio/status/message", MessageStatusAsync).DisableAntiforgery();
         app.MapPost("/twilio/status/call", CallStatusAsync).DisableAntiforgery();
+        app.MapPost(StatusCallbackUrls.MachineDetectionPath, MachineDetectionAsync).DisableAntiforgery();
         return app;
     }
 
@@ -68,6 +69,30 @@ public static class StatusCallbackEndpoints
         };
         logger.LogInformation("Twilio reported call {CallSid} {Status} ({DurationSeconds} s) {ErrorCode}", sid, status, report.DurationSeconds, report.ErrorCode);
         return await PublishAsync(publisher, report, ct);
+    }
+
+    /// <summary>Twilio's answering machine detection result (AsyncAmdStatusCallback), checked like a status callback.</summary>
+    private static async Task<IResult> MachineDetectionAsync(
+        HttpRequest request, StatusCallbackVerifier verifier, ConfirmedPublisher publisher, ILogger<AnsweringMachineDetected> logger, CancellationToken ct)
+    {
+        if (!request.HasFormContentType) return NotForm();
+        var form = await request.ReadFormAsync(ct);
+        var sid = form["CallSid"].ToString();
+        var origin = await verifier.VerifyAsync(request, form, sid, ct);
+        if (origin is null) return Forbidden();
+        if (origin.RequestId is not { } requestId)
+            return Results.Problem(statusCode: 400, title: "The detection callback URL names no request.");
+
+        var answeredBy = First(form, "AnsweredBy")?.ToLowerInvariant();
+        if (answeredBy is null || !AnsweredByValues.All.Contains(answeredBy))
+            return Results.Problem(statusCode: 400, title: $"AnsweredBy must be one of {string.Join(", ", AnsweredByValues.All)}.");
+        var detected = new AnsweringMachineDetected
+        {
+            RequestId = requestId, DomainName = origin.DomainName, Channel = origin.Channel, CallSid = sid, AnsweredBy = answeredBy,
+            ReportedAt = DateTimeOffset.UtcNow,
+        };
+        logger.LogInformation("Twilio's detection answered call {CallSid} of request {RequestId}: {AnsweredBy}", sid, requestId, answeredBy);
+        return await PublishAsync(publisher, detected, ct);
     }
 
     private static async Task<IResult> PublishAsync<T>(ConfirmedPublisher publisher, T report, CancellationToken ct) where T : class =>

@@ -25,6 +25,9 @@ public sealed record CallLog
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
     public int? DurationSeconds { get; init; }
+    /// <summary>What answering machine detection reported (phone calls of domains with voicemail_mode on), and what was done on a machine.</summary>
+    public string? AnsweredBy { get; init; }
+    public string? MachineAction { get; init; }
     /// <summary>The send attempt: when it was claimed, and the account and sender number it used (for the reconciler).</summary>
     public DateTimeOffset? AttemptStartedAt { get; init; }
     public string? AttemptAccountSid { get; init; }
