@@ -43,6 +43,12 @@ public sealed record CampaignSettings
 
     public bool HasWindow => WindowStart is not null && WindowEnd is not null && WindowStart != WindowEnd;
 
+    /// <summary>The voicemail a machine gets: the domain's <c>voicemail_message</c>, or a plain call-back request naming the domain.</summary>
+    public string VoicemailFor(string? domainName) =>
+        string.IsNullOrWhiteSpace(VoicemailMessage)
+            ? $"Hello, this is a message from {domainName ?? "us"}. Sorry we missed you; please call us back at this number."
+            : VoicemailMessage.Trim();
+
     public bool IsTransactional(string type) => TransactionalTypes.Contains(type.Trim().ToLowerInvariant());
 
     /// <summary>The configured rate of the sender of a channel's key prefix (<c>twilio_sms</c>...), if any.</summary>

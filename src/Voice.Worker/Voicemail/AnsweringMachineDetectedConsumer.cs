@@ -42,7 +42,7 @@ public sealed class AnsweringMachineDetectedConsumer(
 
         var settings = detected.DomainName is { } domain ? CampaignSettings.From(await metadata.GetDomainMetadataAsync(domain, ct)) : CampaignSettings.None;
         var leaveMessage = settings.VoicemailMode == VoicemailModes.Message && AnsweredByValues.IsMachine(state.AnsweredBy);
-        var message = leaveMessage ? VoicemailText.For(settings, detected.DomainName) : null;
+        var message = leaveMessage ? settings.VoicemailFor(detected.DomainName) : null;
         var account = (await configs.GetTwilioConfigAsync(detected.DomainName, detected.Channel, ct)).Config;
         if (account is null)
         {
@@ -51,7 +51,7 @@ public sealed class AnsweringMachineDetectedConsumer(
         }
 
         var update = new UpdateCallOptions(detected.CallSid);
-        if (message is not null) update.Twiml = new Twilio.Types.Twiml(VoicemailText.Twiml(message));
+        if (message is not null) update.Twiml = new Twilio.Types.Twiml(VoicemailTwiml.For(message));
         else update.Status = CallResource.UpdateStatusEnum.Completed;
         try
         {
@@ -69,14 +69,9 @@ public sealed class AnsweringMachineDetectedConsumer(
     }
 }
 
-/// <summary>The voicemail a domain leaves (<c>voicemail_message</c>, or a plain call-back request naming the domain).</summary>
-public static class VoicemailText
+/// <summary>The TwiML that leaves a voicemail on the machine and hangs up.</summary>
+public static class VoicemailTwiml
 {
-    public static string For(CampaignSettings settings, string? domainName) =>
-        string.IsNullOrWhiteSpace(settings.VoicemailMessage)
-            ? $"Hello, this is a message from {domainName ?? "us"}. Sorry we missed you; please call us back at this number."
-            : settings.VoicemailMessage.Trim();
-
-    public static string Twiml(string message) =>
+    public static string For(string message) =>
         $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{Aventora.ServiceDefaults.Text.XmlText.Escape(message)}</Say><Hangup/></Response>";
 }
