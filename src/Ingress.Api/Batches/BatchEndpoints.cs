@@ -108,8 +108,9 @@ public static class BatchEndpoints
                 return Problem(400, "batch_id", idError);
 
             var contentHash = await BatchContent.HashAsync(file.Stream, defaultChannel, ct);
-            if (http.Features.Get<IdempotentRequest>() is { } idempotent
-                && await idempotent.ClaimAsync(Parameters(fields), contentHash, ct) is { } instead)
+            var idempotent = http.Features.Get<IdempotentRequest>();
+            if (caller.IsAdmin) idempotent?.ScopeToTenant(domain, tenant);
+            if (idempotent is not null && await idempotent.ClaimAsync(Parameters(fields), contentHash, ct) is { } instead)
             {
                 return instead;
             }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Aventora.Ingress.Api.Auth;
+using Aventora.Persistence.Domains;
 using Aventora.Persistence.Idempotency;
 using Microsoft.Extensions.Options;
 
@@ -21,13 +22,13 @@ public sealed record AcceptsIdempotencyKey(IdempotencyHashing Hashing);
 
 /// <summary>
 /// For endpoints marked <see cref="AcceptsIdempotencyKey"/> and requests that carry the header: scopes the key to the caller
-/// (<c>admin</c> or <c>domain:{name}</c>, so two callers' keys never meet), claims it, runs the endpoint with its answer
+/// (<see cref="IdempotencyScopes"/>: two callers' keys, or the admin's keys for two tenants of one name, never meet), claims it, runs the endpoint with its answer
 /// held in memory, then stores a definitive answer (2xx, and 4xx but those that say "try again": 408, 409, 425, 429) for
 /// replay, or gives the key back so a retry can succeed (5xx such as the broker's 503, a client gone away, an exception).
 /// </summary>
 public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<IdempotencyMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext http, IdempotencyKeyRepository keys, IOptions<IdempotencyOptions> options)
+    public async Task InvokeAsync(HttpContext http, IdempotencyKeyRepository keys, DomainRepository domains, IOptions<IdempotencyOptions> options)
     {
         var accepts = http.GetEndpoint()?.Metadata.GetMetadata<AcceptsIdempotencyKey>();
         if (accepts is null || !http.Request.Headers.TryGetValue(IdempotencyAnswers.Header, out var values)
@@ -43,15 +44,19 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
             return;
         }
 
-        var scope = caller.IsAdmin ? "admin" : $"domain:{(caller.TenantKey ?? caller.DomainName)!.ToLowerInvariant()}";
         var lifetimes = new IdempotencyKeyLifetimes(options.Value.KeepFor, options.Value.InProgressTimeout);
-        var request = new IdempotentRequest(keys, lifetimes, scope, key, http.Request.Method, http.Request.Path.Value ?? "/");
+        var request = new IdempotentRequest(keys, lifetimes, IdempotencyScopes.For(caller), key, http.Request.Method, http.Request.Path.Value ?? "/");
         http.Features.Set(request);
         if (accepts.Hashing == IdempotencyHashing.Body)
         {
             http.Request.EnableBuffering();
-            var bodyHash = await SHA256.HashDataAsync(http.Request.Body, http.RequestAborted);
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             http.Request.Body.Position = 0;
+            var bodyHash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
+            if (caller.IsAdmin && IdempotencyScopes.AdminTarget(http, body.GetBuffer().AsSpan(0, (int)body.Length)) is { } target
+                && await domains.FindTenantKeyAsync(target, http.RequestAborted) is { } tenant)
+                request.ScopeToTenant(target, tenant);
             if (await request.ClaimAsync(http.Request.QueryString.Value ?? "", bodyHash, http.RequestAborted) is { } instead)
             {
                 await instead.ExecuteAsync(http);

@@ -19,7 +19,17 @@ public sealed class IdempotentRequest(
     private static readonly Guid DerivedIds = new("b8a1f7d2-4e5c-4b0a-9f3e-2d6c8a7e1f40");
     private IdempotencyKeyRow? _claim;
 
-    public string Scope { get; } = scope;
+    public string Scope { get; private set; } = scope;
+
+    /// <summary>
+    /// Narrows the admin key's scope to the tenant a request acts for, once the endpoint knows it (before the claim): a name
+    /// created again after a delete is another tenant, so the admin's key for it never meets the earlier tenant's answer.
+    /// </summary>
+    public void ScopeToTenant(string domainName, string tenantKey)
+    {
+        if (_claim is not null) throw new InvalidOperationException("The scope is fixed once the idempotency key is claimed.");
+        Scope = IdempotencyScopes.ForAdmin(Scope, domainName, tenantKey);
+    }
     public string Key { get; } = key;
     public bool IsClaimed => _claim is not null;
 

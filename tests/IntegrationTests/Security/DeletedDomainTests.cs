@@ -159,6 +159,38 @@ public sealed class DeletedDomainTests(SystemFixture system)
 
     private HttpClient Client(string key) => system.Ingress.CreateHttpClient(key);
 
+    [Fact]
+    public async Task The_admins_idempotency_key_for_a_name_created_again_never_replays_the_earlier_tenants_answer()
+    {
+        var name = Api.NewDomainName("sec-idem");
+        await system.CreateDomainAsync(name, new Dictionary<string, string>(), credits: 1_000);
+        var body = Api.StartBody(SystemFixture.UniqueNumber(), "sms", "informational", "Admin send", name);
+        var grant = new { credits = 50, reason = "top-up" };
+        async Task<HttpResponseMessage> SendAsync(string path, object content)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(content) };
+            request.Headers.Add("Idempotency-Key", path == "/start" ? "admin-start-1" : "admin-grant-1");
+            return await system.Admin.SendAsync(request);
+        }
+
+        var first = await (await SendAsync("/start", body)).AcceptedRequestIdAsync();
+        Assert.Equal(first, await (await SendAsync("/start", body)).AcceptedRequestIdAsync()); // a retry replays the answer
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync($"/admin/domains/{name}/credits", grant)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await system.Admin.DeleteAsync($"/admin/domains/{name}")).StatusCode);
+        await system.CreateDomainAsync(name, new Dictionary<string, string>(), credits: 0);
+
+        // The same key and body for the new tenant is new work: a new request, and the grant really lands.
+        var second = await (await SendAsync("/start", body)).AcceptedRequestIdAsync();
+        Assert.NotEqual(first, second);
+        var granted = await SendAsync($"/admin/domains/{name}/credits", grant);
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        Assert.False(granted.Headers.Contains("Idempotent-Replayed"), "the earlier tenant's grant was replayed");
+        var grants = (await LedgerAsync(system.Admin, $"/admin/domains/{name}/ledger"))["entries"]!.AsArray()
+            .Where(e => e!["kind"]!.GetValue<string>() == "grant").Select(e => e!["credits"]!.GetValue<long>());
+        Assert.Equal([50L], grants);
+    }
+
     private static async Task<JsonObject> LedgerAsync(HttpClient http, string path) => (await http.GetFromJsonAsync<JsonObject>(path))!;
 
     private async Task<HttpResponseMessage> UploadAsync(string key, string batchId, string csv)
