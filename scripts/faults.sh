@@ -221,4 +221,24 @@ wait "$driver_pid"
 code=$?
 driver_pid=""
 set -e
+
+# MassTransit's own meters as an operator scrapes them from each worker process (in-process test hosts cannot show them: MassTransit
+# binds its meters to a process's first bus). Messages consumed must be counted; retries and faults are shown. A kill resets a
+# process's counters, so the figure is what the current processes counted since they started.
+mt_sum() { # metric: its samples summed over the six workers
+  local port total=0 value
+  for port in $((PORT + 11)) $((PORT + 12)) $((PORT + 21)) $((PORT + 22)) $((PORT + 31)) $((PORT + 32)); do
+    value=$(curl -fs "http://localhost:$port/metrics" 2>/dev/null \
+      | awk -v m="$1" 'index($0, m "{") == 1 { v = $0; sub(/^.*\} /, "", v); split(v, a, " "); s += a[1] }
+                       index($0, m " ") == 1 { s += $2 } END { printf "%d", s }')   # name{labels} value [timestamp]
+    total=$(( total + ${value:-0} ))
+  done
+  echo "$total"
+}
+consumed=$(mt_sum messaging_masstransit_consume_ea_total)
+log "MassTransit meters on the workers: consumed $consumed, retries $(mt_sum messaging_masstransit_consume_retries_ea_total), faults $(mt_sum messaging_masstransit_consume_errors_ea_total)"
+if [ "$consumed" -eq 0 ]; then
+  log "FAIL: the workers' /metrics count no consumed message (messaging_masstransit_consume_ea_total): MassTransit's meters are not exported"
+  [ "$code" -eq 0 ] && code=1
+fi
 exit "$code"
