@@ -14,9 +14,6 @@ namespace Aventora.Messaging.Worker.Reconciliation;
 /// <summary>Twilio's Messages list and fetch, for the reconciler of sms and wmsg requests.</summary>
 public sealed class MessageLookup(TwilioClientFactory twilio, RequestBilling billing) : ITwilioLookup
 {
-    // Enough for any one attempt: a person rarely gets more than this from one sender within the look-back window.
-    private const int MostRecords = 200;
-
     public string[] Channels { get; } = [Contracts.Channels.Sms, Contracts.Channels.WhatsAppMessage];
 
     public async Task<IReadOnlyList<TwilioResource>> FindCreatedAsync(
@@ -26,11 +23,10 @@ public sealed class MessageLookup(TwilioClientFactory twilio, RequestBilling bil
         {
             To = new PhoneNumber(TwilioAddress.For(channel, to)),
             From = new PhoneNumber(TwilioAddress.For(channel, from)),
-            PageSize = 50,
-            Limit = MostRecords,
+            PageSize = TwilioListing.PageSize,
+            Limit = TwilioListing.MostRecords,
         }, twilio.Create(account));
-        return page.Where(m => m.DateCreated is null || m.DateCreated >= since.UtcDateTime)
-            .OrderBy(m => m.DateCreated).Select(ToResource).ToList();
+        return TwilioListing.CreatedSince(page.Select(ToResource), since);
     }
 
     public async Task<TwilioResource> FetchAsync(TwilioConfig account, string sid, CancellationToken cancellationToken) =>
@@ -48,6 +44,6 @@ public sealed class MessageLookup(TwilioClientFactory twilio, RequestBilling bil
         billing.MessageSentAsync(publish, request.Id, request.DomainName, request.Channel, request.Type, sid, cancellationToken);
 
     private static TwilioResource ToResource(MessageResource m) => new(
-        m.Sid, m.Status.ToString(), m.DateCreated is { } created ? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) : null,
+        m.Sid, m.Status.ToString(), TwilioListing.Utc(m.DateCreated),
         m.ErrorCode?.ToString(), m.ErrorMessage, DurationSeconds: null);
 }

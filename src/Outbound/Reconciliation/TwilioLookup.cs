@@ -29,3 +29,18 @@ public interface ITwilioLookup
     /// <summary>Bills what Twilio's acceptance bills for this kind of resource (a message; nothing for a call).</summary>
     Task AcceptedAsync(MassTransit.IPublishEndpoint publish, Persistence.CallLogs.CallLog request, string sid, CancellationToken cancellationToken);
 }
+
+/// <summary>What both lookups do with a Twilio list read: how much to read, and which resources an attempt may have made.</summary>
+public static class TwilioListing
+{
+    /// <summary>Enough for any one attempt: a person rarely gets more than this from one sender within the look-back window.</summary>
+    public const int MostRecords = 200;
+    public const int PageSize = 50;
+
+    /// <summary>The resources created since <paramref name="since"/> (or with no creation date yet), oldest first.</summary>
+    public static IReadOnlyList<TwilioResource> CreatedSince(IEnumerable<TwilioResource> resources, DateTimeOffset since) =>
+        resources.Where(r => r.DateCreated is null || r.DateCreated >= since).OrderBy(r => r.DateCreated).ToList();
+
+    /// <summary>Twilio's dates, which the SDK gives as unspecified-kind UTC.</summary>
+    public static DateTimeOffset? Utc(DateTime? date) => date is { } d ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)) : null;
+}

@@ -12,8 +12,6 @@ namespace Aventora.Voice.Worker.Reconciliation;
 /// <summary>Twilio's Calls list and fetch, for the reconciler of phone and wvoice requests.</summary>
 public sealed class CallLookup(TwilioClientFactory twilio) : ITwilioLookup
 {
-    private const int MostRecords = 200;
-
     public string[] Channels { get; } = [Contracts.Channels.Phone, Contracts.Channels.WhatsAppVoice];
 
     public async Task<IReadOnlyList<TwilioResource>> FindCreatedAsync(
@@ -23,11 +21,10 @@ public sealed class CallLookup(TwilioClientFactory twilio) : ITwilioLookup
         {
             To = new PhoneNumber(TwilioAddress.For(channel, to)),
             From = new PhoneNumber(TwilioAddress.For(channel, from)),
-            PageSize = 50,
-            Limit = MostRecords,
+            PageSize = TwilioListing.PageSize,
+            Limit = TwilioListing.MostRecords,
         }, twilio.Create(account));
-        return page.Where(c => c.DateCreated is null || c.DateCreated >= since.UtcDateTime)
-            .OrderBy(c => c.DateCreated).Select(ToResource).ToList();
+        return TwilioListing.CreatedSince(page.Select(ToResource), since);
     }
 
     /// <summary>
@@ -63,6 +60,6 @@ public sealed class CallLookup(TwilioClientFactory twilio) : ITwilioLookup
     public Task AcceptedAsync(IPublishEndpoint publish, CallLog request, string sid, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private static TwilioResource ToResource(CallResource c) => new(
-        c.Sid, c.Status.ToString(), c.DateCreated is { } created ? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) : null,
+        c.Sid, c.Status.ToString(), TwilioListing.Utc(c.DateCreated),
         ErrorCode: null, ErrorMessage: null, DurationSeconds: int.TryParse(c.Duration, out var seconds) ? seconds : null);
 }
