@@ -15,7 +15,8 @@ public sealed record StatusChange(string Status, string? ErrorMessage, DateTimeO
 public sealed record RequestDetail(
     Guid RequestId, string? DomainName, string Channel, string PhoneNumber, string Type, string Status, string? Source,
     string? TwilioSid, string? TwilioStatus, string? ErrorCode, string? ErrorMessage, int? DurationSeconds, Guid? BatchId, int? LineNumber,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TranscriptTurn>? Transcript, IReadOnlyList<StatusChange>? StatusHistory);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TranscriptTurn>? Transcript, IReadOnlyList<StatusChange>? StatusHistory,
+    string? AnsweredBy = null, string? MachineAction = null);
 
 public sealed record RequestRow(
     Guid RequestId, string? DomainName, string Channel, string PhoneNumber, string Type, string Source, string Status,

@@ -186,6 +186,25 @@ public sealed class ConsoleBrowserTests(SystemFixture system, BrowserFixture bro
     }
 
     [Fact]
+    public async Task A_call_a_machine_answered_shows_who_answered_and_the_voicemail_left()
+    {
+        const string Voicemail = "Hi, this is the clinic: please call us back about tomorrow.";
+        var domain = await Campaigns.CampaignTestKit.DomainAsync(system, "ui-voicemail",
+            new Dictionary<string, string> { ["voicemail_mode"] = "message", ["voicemail_message"] = Voicemail });
+        var person = SystemFixture.UniqueNumber();
+        await system.Emulator.SetAnsweredByAsync(person, "machine_start", times: 1);
+        var id = await (await system.StartAsync(Api.StartBody(person, "phone", "reminder", "Tomorrow's appointment", domain.Name), domain.Key)).AcceptedRequestIdAsync();
+        await system.RequestWhenAsync(id, r => r.Str("machine_action") == "voicemail", "the voicemail to be left", domain.Key);
+
+        var console = await ConsoleHost.ForAsync(system);
+        var page = await browser.NewPageAsync();
+        await page.SignInAsync(console, domain.Key);
+        await page.GotoAsync(console.Url($"/requests/{id}"));
+        await Assertions.Expect(page.Locator("[data-testid=request-answered-by]")).ToHaveTextAsync("machine_end_beep · voicemail left");
+        await Assertions.Expect(page.Locator("[data-testid=request-detail]")).ToContainTextAsync(Voicemail);
+    }
+
+    [Fact]
     public async Task A_domain_key_sees_its_own_requests_and_not_another_domains()
     {
         var (mine, myKey) = await DomainAsync("ui-mine");
