@@ -19,6 +19,13 @@ public sealed record DomainView(string DomainName, Dictionary<string, string?> T
 public sealed record CreatedApiKey(Guid Id, string DomainName, string ApiKey, string KeyPrefix, string? Label);
 
 /// <summary>
+/// A deleted domain as <c>GET /admin/deleted-domains</c> lists it, newest first: its history (requests, balance) stays under
+/// <c>domain_id</c>, apart from any later domain of the same name. <c>created_at</c> is null for a domain deleted before release 1.24
+/// (its tombstone does not know).
+/// </summary>
+public sealed record DeletedDomainView(Guid DomainId, string DomainName, DateTime? CreatedAt, DateTime DeletedAt, long RequestCount, long Balance);
+
+/// <summary>
 /// Aventora's own domain administration (the embedded metadata source), for the admin key only. Auth tokens are write-only:
 /// every answer shows them masked. Each change tells every process to drop its cached copy.
 /// </summary>
@@ -38,7 +45,8 @@ public static partial class DomainAdminEndpoints
         admin.MapGet("/{name}/api-keys", ListKeysAsync).Produces<IReadOnlyList<ApiKeyRow>>();
         admin.MapDelete("/{name}/api-keys/{id:guid}", RevokeKeyAsync).Produces(204);
         // A deleted domain's history (requests, balance) stays under its id; GET /requests/{id} serves its requests to the admin.
-        app.MapGet("/admin/deleted-domains", ListDeletedAsync).RequireAuthorization(ApiKeyAuthentication.AdminOnly);
+        app.MapGet("/admin/deleted-domains", ListDeletedAsync).RequireAuthorization(ApiKeyAuthentication.AdminOnly)
+            .Produces<IReadOnlyList<DeletedDomainView>>();
         return app;
     }
 
@@ -101,11 +109,8 @@ public static partial class DomainAdminEndpoints
     }
 
     private static async Task<IResult> ListDeletedAsync(DomainRepository domains, CancellationToken ct) =>
-        Results.Ok((await domains.ListDeletedAsync(ct)).Select(d => new
-        {
-            domain_id = d.Id, domain_name = d.Name, created_at = d.CreatedAt, deleted_at = d.DeletedAt,
-            request_count = d.RequestCount, balance = d.Balance,
-        }));
+        Results.Ok((await domains.ListDeletedAsync(ct))
+            .Select(d => new DeletedDomainView(d.Id, d.Name, d.CreatedAt, d.DeletedAt, d.RequestCount, d.Balance)).ToList());
 
     private static async Task<IResult> CreateKeyAsync(string name, ApiKeyBody? body, DomainRepository domains, ApiKeyRepository keys, CancellationToken ct)
     {

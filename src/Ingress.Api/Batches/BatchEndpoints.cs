@@ -29,11 +29,12 @@ public static class BatchEndpoints
 
     public static IEndpointRouteBuilder MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/batches", UploadAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey(IdempotencyHashing.ByEndpoint);
-        app.MapGet("/batches/{id}", GetAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        app.MapPost("/batches/{id}/pause", PauseAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        app.MapPost("/batches/{id}/resume", ResumeAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        app.MapPost("/batches/{id}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/batches", UploadAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey(IdempotencyHashing.ByEndpoint)
+            .Produces<BatchAnswer>(202);
+        app.MapGet("/batches/{id}", GetAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
+        app.MapPost("/batches/{id}/pause", PauseAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
+        app.MapPost("/batches/{id}/resume", ResumeAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
+        app.MapPost("/batches/{id}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
         return app;
     }
 
@@ -168,40 +169,73 @@ public static class BatchEndpoints
     private static readonly string[] PendingStatuses =
         [CallLogStatus.Received, CallLogStatus.Routed, CallLogStatus.Scheduled, CallLogStatus.Paused, CallLogStatus.Sending];
 
-    private static async Task<object> ViewAsync(BatchRow batch, CallLogRepository callLogs, CancellationToken ct)
+    /// <summary>
+    /// How far a batch has got, as <c>GET /batches/{id}</c> and its pause, resume and cancel answer it. <c>batch_id</c> is the caller's
+    /// id (the uuid when it gave none), <c>batch_uuid</c> the system's; <c>statuses</c> counts the batch's recorded requests by status.
+    /// </summary>
+    public sealed record BatchView
+    {
+        public required string BatchId { get; init; }
+        public required Guid BatchUuid { get; init; }
+        public required string DomainName { get; init; }
+        /// <summary>api (POST /batches), drop (the drop folder) or email (a mail's attachment).</summary>
+        public required string Source { get; init; }
+        public string? FileName { get; init; }
+        public string? DefaultChannel { get; init; }
+        /// <summary>publishing, published, interrupted or failed (with <c>failure_reason</c>).</summary>
+        public required string Status { get; init; }
+        public string? FailureReason { get; init; }
+        /// <summary>Set while a publishing batch is not moving (the broker is away): it carries on by itself.</summary>
+        public string? WaitingReason { get; init; }
+        public int AcceptedCount { get; init; }
+        public int PublishedCount { get; init; }
+        public int RejectedCount { get; init; }
+        /// <summary>running, paused or cancelled (<c>POST /batches/{id}/pause|resume|cancel</c>).</summary>
+        public required string Control { get; init; }
+        /// <summary>
+        /// Not sent yet: rows still on the broker (accepted, not recorded), waiting (scheduled, paused) or on their way to Twilio;
+        /// rows of a cancelled batch still on the broker end cancelled as they arrive.
+        /// </summary>
+        public int PendingCount { get; init; }
+        /// <summary>Reached Twilio: every status after the create call, final or not.</summary>
+        public int SentCount { get; init; }
+        public int CancelledCount { get; init; }
+        public required IReadOnlyDictionary<string, int> Statuses { get; init; }
+        /// <summary>SHA-256 over the file and its default channel, lower-case hex: the same batch id with other content is refused (409).</summary>
+        public string? ContentSha256 { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+    }
+
+    private static async Task<BatchView> ViewAsync(BatchRow batch, CallLogRepository callLogs, CancellationToken ct)
     {
         var statuses = await callLogs.CountByStatusAsync(batch.Id, ct);
         var recorded = statuses.Values.Sum();
         int Count(IEnumerable<string> of) => of.Sum(s => statuses.GetValueOrDefault(s));
         var cancelled = statuses.GetValueOrDefault(CallLogStatus.Cancelled);
         var notRecorded = Math.Max(0, batch.AcceptedCount - recorded);
-        return new
+        return new BatchView
         {
-            batch_id = batch.ClientBatchId,
-            batch_uuid = batch.Id,
-            domain_name = batch.DomainName,
-            source = batch.Source,
-            file_name = batch.FileName,
-            default_channel = batch.DefaultChannel,
-            status = batch.Status,
-            failure_reason = batch.FailureReason,
-            // Set while a publishing batch is not moving (the broker is away): it carries on by itself.
-            waiting_reason = batch.WaitingReason,
-            accepted_count = batch.AcceptedCount,
-            published_count = batch.PublishedCount,
-            rejected_count = batch.RejectedCount,
-            // running, paused or cancelled (POST /batches/{id}/pause|resume|cancel).
-            control = batch.Control,
-            // Not sent yet: rows still on the broker (accepted, not recorded), waiting (scheduled, paused) or on their way to Twilio;
-            // rows of a cancelled batch still on the broker end cancelled as they arrive.
-            pending_count = notRecorded + Count(PendingStatuses),
-            // Reached Twilio: every status after the create call, final or not.
-            sent_count = recorded - Count(PendingStatuses) - cancelled - Count(NotSentStatuses),
-            cancelled_count = cancelled,
-            statuses,
-            content_sha256 = batch.ContentHash is null ? null : Convert.ToHexStringLower(batch.ContentHash),
-            created_at = batch.CreatedAt,
-            updated_at = batch.UpdatedAt,
+            BatchId = batch.ClientBatchId,
+            BatchUuid = batch.Id,
+            DomainName = batch.DomainName,
+            Source = batch.Source,
+            FileName = batch.FileName,
+            DefaultChannel = batch.DefaultChannel,
+            Status = batch.Status,
+            FailureReason = batch.FailureReason,
+            WaitingReason = batch.WaitingReason,
+            AcceptedCount = batch.AcceptedCount,
+            PublishedCount = batch.PublishedCount,
+            RejectedCount = batch.RejectedCount,
+            Control = batch.Control,
+            PendingCount = notRecorded + Count(PendingStatuses),
+            SentCount = recorded - Count(PendingStatuses) - cancelled - Count(NotSentStatuses),
+            CancelledCount = cancelled,
+            Statuses = statuses,
+            ContentSha256 = batch.ContentHash is null ? null : Convert.ToHexStringLower(batch.ContentHash),
+            CreatedAt = batch.CreatedAt,
+            UpdatedAt = batch.UpdatedAt,
         };
     }
 

@@ -10,6 +10,30 @@ namespace Aventora.Ingress.Api.Billing;
 public sealed record CreditGrantBody(int? Credits, string? Reason);
 
 /// <summary>
+/// The 201 of a grant: the ledger entry it made (or, for a retry with the same <c>Idempotency-Key</c>, the one it made before), and
+/// the domain's balance after it.
+/// </summary>
+public sealed record CreditGrantView(Guid EntryId, string DomainName, int Credits, string Reason, long Balance, long Available);
+
+/// <summary>
+/// A domain's credits: <c>balance</c> is the ledger's sum, <c>reserved</c> what requests on their way hold, <c>available</c> what
+/// new requests may still reserve. With <c>credits_enforced</c> false, requests go out whatever the balance.
+/// </summary>
+public sealed record CreditBalanceView(string DomainName, long Balance, long Reserved, long Available, bool CreditsEnforced);
+
+/// <summary>One page of a domain's ledger, newest first; <c>total</c> counts the entries of every page.</summary>
+public sealed record CreditLedgerView(string DomainName, int Page, int PageSize, long Total, IReadOnlyList<CreditLedgerEntryView> Entries);
+
+/// <summary>
+/// One ledger entry, by <c>kind</c>: a <c>grant</c> (positive <c>credits</c>, with its <c>reason</c>), or the usage of a <c>message</c>
+/// or <c>call</c> (zero or negative, with the request, channel, type and Twilio sid it was for). <c>occurred_at</c> is when it
+/// happened, <c>recorded_at</c> when the ledger learned of it.
+/// </summary>
+public sealed record CreditLedgerEntryView(
+    Guid EntryId, string Kind, int Credits, Guid? RequestId, string? Channel, string? Type, string? TwilioSid, string? Reason,
+    DateTime OccurredAt, DateTime RecordedAt);
+
+/// <summary>
 /// Credits: the admin grants them and reads any domain's balance and ledger (<c>/admin/domains/{name}/...</c>); a domain's own
 /// API key reads its own (<c>/domains/{name}/balance</c>, <c>/domains/{name}/ledger</c>). A grant with an
 /// <c>Idempotency-Key</c> is applied once: its ledger entry's id derives from the key, so a retry grants nothing again.
@@ -22,13 +46,13 @@ public static class CreditEndpoints
     public static IEndpointRouteBuilder MapCreditEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/domains/{name}").RequireAuthorization(ApiKeyAuthentication.AdminOnly);
-        admin.MapPost("/credits", GrantAsync).AcceptsIdempotencyKey();
-        admin.MapGet("/balance", BalanceAsync);
-        admin.MapGet("/ledger", LedgerAsync);
+        admin.MapPost("/credits", GrantAsync).AcceptsIdempotencyKey().Produces<CreditGrantView>(201);
+        admin.MapGet("/balance", BalanceAsync).Produces<CreditBalanceView>();
+        admin.MapGet("/ledger", LedgerAsync).Produces<CreditLedgerView>();
 
         var own = app.MapGroup("/domains/{name}").RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        own.MapGet("/balance", BalanceAsync);
-        own.MapGet("/ledger", LedgerAsync);
+        own.MapGet("/balance", BalanceAsync).Produces<CreditBalanceView>();
+        own.MapGet("/ledger", LedgerAsync).Produces<CreditLedgerView>();
         return app;
     }
 
@@ -51,10 +75,8 @@ public static class CreditEndpoints
         else
             logger.LogInformation("Grant {EntryId} to domain {DomainName} was already in the ledger: a retry, nothing granted again", entryId, name);
         var balance = await credits.GetBalanceAsync(name, ct);
-        return Results.Created($"/admin/domains/{name}/ledger", new
-        {
-            entry_id = entryId, domain_name = name, credits = body.Credits, reason, balance = balance.Balance, available = balance.Available,
-        });
+        return Results.Created($"/admin/domains/{name}/ledger",
+            new CreditGrantView(entryId, name, body.Credits.Value, reason!, balance.Balance, balance.Available));
     }
 
     private static async Task<IResult> BalanceAsync(
@@ -63,11 +85,7 @@ public static class CreditEndpoints
         name = name.ToLowerInvariant();
         if (await Refuse(name, http, domains, ct) is { } refused) return refused;
         var balance = await credits.GetBalanceAsync(name, ct);
-        return Results.Ok(new
-        {
-            domain_name = name, balance = balance.Balance, reserved = balance.Reserved, available = balance.Available,
-            credits_enforced = balance.CreditsEnforced,
-        });
+        return Results.Ok(new CreditBalanceView(name, balance.Balance, balance.Reserved, balance.Available, balance.CreditsEnforced));
     }
 
     private static async Task<IResult> LedgerAsync(
@@ -82,15 +100,8 @@ public static class CreditEndpoints
 
         var (number, size) = (page ?? 1, pageSize ?? 50);
         var ledger = await credits.GetLedgerAsync(name, number, size, ct);
-        return Results.Ok(new
-        {
-            domain_name = name, page = number, page_size = size, total = ledger.Total,
-            entries = ledger.Entries.Select(e => new
-            {
-                entry_id = e.EntryId, kind = e.Kind, credits = e.Credits, request_id = e.RequestId, channel = e.Channel, type = e.Type,
-                twilio_sid = e.TwilioSid, reason = e.Reason, occurred_at = e.OccurredAt, recorded_at = e.RecordedAt,
-            }),
-        });
+        return Results.Ok(new CreditLedgerView(name, number, size, ledger.Total, ledger.Entries.Select(e => new CreditLedgerEntryView(
+            e.EntryId, e.Kind, e.Credits, e.RequestId, e.Channel, e.Type, e.TwilioSid, e.Reason, e.OccurredAt, e.RecordedAt)).ToList()));
     }
 
     private static async Task<IResult?> Refuse(string name, HttpContext http, DomainMetadataCache domains, CancellationToken ct)

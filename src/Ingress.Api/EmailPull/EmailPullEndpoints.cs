@@ -17,6 +17,26 @@ public sealed record EmailPullBody(
     string? DefaultChannel, string? DefaultType, int? PollIntervalSeconds, bool? Enabled, string[]? AllowedSenders = null);
 
 /// <summary>
+/// A domain's mailbox as <c>GET</c> and <c>PUT .../email-pull</c> answer it. <c>password</c> is always <c>********</c>: the password
+/// is write-only. <c>last_polled_at</c> and <c>last_error</c> say how the latest poll went (null before the first).
+/// </summary>
+public sealed record EmailPullView(
+    string DomainName, string ImapHost, int ImapPort, string TlsMode, string Username, string Password, string Folder,
+    string DefaultChannel, string DefaultType, int PollIntervalSeconds, bool Enabled, string[] AllowedSenders,
+    DateTimeOffset? LastPolledAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// One mail the poller claimed, and what became of it: <c>status</c> is claimed, handled or rejected (with the <c>reason</c>);
+/// <c>request_count</c> is how many requests it made. <c>uid_validity</c> and <c>uid</c> name it in the IMAP folder.
+/// </summary>
+public sealed record PulledMailView(
+    Guid MailId, long UidValidity, long Uid, string? MessageId, string Status, string? Reason, int RequestCount,
+    DateTimeOffset ClaimedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>The 200 of <c>POST .../email-pull/test</c>: the login worked and the folder opened, holding <c>message_count</c> mails.</summary>
+public sealed record MailboxTestView(bool Ok, string Folder, int MessageCount);
+
+/// <summary>
 /// A domain's mailbox for email pull, for the admin key or the domain's own keys. The password is write-only: every answer
 /// shows it masked. <c>GET .../email-pull/mails</c> lists the latest mails and what became of them (rejected ones with the reason).
 /// </summary>
@@ -29,11 +49,11 @@ public static partial class EmailPullEndpoints
     public static IEndpointRouteBuilder MapEmailPullEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/admin/domains/{name}/email-pull").RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        group.MapGet("/", GetAsync);
-        group.MapPut("/", PutAsync);
-        group.MapDelete("/", DeleteAsync);
-        group.MapGet("/mails", ListMailsAsync);
-        group.MapPost("/test", TestAsync);
+        group.MapGet("/", GetAsync).Produces<EmailPullView>();
+        group.MapPut("/", PutAsync).Produces<EmailPullView>().Produces<EmailPullView>(201); // 201 when the mailbox is first set up
+        group.MapDelete("/", DeleteAsync).Produces(204);
+        group.MapGet("/mails", ListMailsAsync).Produces<IReadOnlyList<PulledMailView>>();
+        group.MapPost("/test", TestAsync).Produces<MailboxTestView>();
         return app;
     }
 
@@ -125,11 +145,8 @@ public static partial class EmailPullEndpoints
         name = name.ToLowerInvariant();
         if (!Caller.From(http.User).MayActFor(name)) return Forbidden(name);
         if (await configs.FindAsync(name, ct) is not { } config) return NotFound(name);
-        return Results.Ok((await mails.ListAsync(config.Id, 100, ct)).Select(m => new
-        {
-            mail_id = m.Id, uid_validity = m.UidValidity, uid = m.Uid, message_id = m.MessageId, status = m.Status,
-            reason = m.Reason, request_count = m.RequestCount, claimed_at = m.ClaimedAt, updated_at = m.UpdatedAt,
-        }));
+        return Results.Ok((await mails.ListAsync(config.Id, 100, ct)).Select(m => new PulledMailView(
+            m.Id, m.UidValidity, m.Uid, m.MessageId, m.Status, m.Reason, m.RequestCount, m.ClaimedAt, m.UpdatedAt)).ToList());
     }
 
     /// <summary>
@@ -152,7 +169,7 @@ public static partial class EmailPullEndpoints
             await folder.OpenAsync(MailKit.FolderAccess.ReadOnly, timeout.Token);
             var count = folder.Count;
             await client.DisconnectAsync(quit: true, timeout.Token);
-            return Results.Ok(new { ok = true, folder = config.Folder, message_count = count });
+            return Results.Ok(new MailboxTestView(Ok: true, config.Folder, count));
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -162,13 +179,9 @@ public static partial class EmailPullEndpoints
         }
     }
 
-    private static object View(EmailPullConfig c) => new
-    {
-        domain_name = c.DomainName, imap_host = c.ImapHost, imap_port = c.ImapPort, tls_mode = c.TlsMode, username = c.Username,
-        password = MaskedPassword, folder = c.Folder, default_channel = c.DefaultChannel, default_type = c.DefaultType,
-        poll_interval_seconds = c.PollIntervalSeconds, enabled = c.Enabled, allowed_senders = c.AllowedSenders, last_polled_at = c.LastPolledAt, last_error = c.LastError,
-        created_at = c.CreatedAt, updated_at = c.UpdatedAt,
-    };
+    private static EmailPullView View(EmailPullConfig c) => new(
+        c.DomainName, c.ImapHost, c.ImapPort, c.TlsMode, c.Username, MaskedPassword, c.Folder, c.DefaultChannel, c.DefaultType,
+        c.PollIntervalSeconds, c.Enabled, c.AllowedSenders, c.LastPolledAt, c.LastError, c.CreatedAt, c.UpdatedAt);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

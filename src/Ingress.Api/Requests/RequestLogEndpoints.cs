@@ -8,6 +8,18 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Aventora.Ingress.Api.Requests;
 
+/// <summary>One page of <c>GET /requests</c>, newest first; <c>next</c> is the cursor of the page after it, null on the last page.</summary>
+public sealed record RequestLogPage(IReadOnlyList<RequestLogItem> Items, string? Next);
+
+/// <summary>One request in the log; <c>GET /requests/{id}</c> has the rest (Twilio's status, the transcript, the status history).</summary>
+/// <param name="Source">api, batch, email or inbound.</param>
+public sealed record RequestLogItem(
+    Guid RequestId, string? DomainName, string Channel, string PhoneNumber, string Type, string Source, string Status, Guid? BatchId,
+    int? LineNumber, string? ErrorCode, string? ErrorMessage, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>The answer of <c>GET /me</c>: the admin key (<c>is_admin</c>, no <c>domain_name</c>), or the domain a key belongs to.</summary>
+public sealed record MeView(bool IsAdmin, string? DomainName);
+
 /// <summary>
 /// <c>GET /requests</c>: the request log, newest first, filtered by domain_name, channel, status, source and created_at
 /// (<c>from</c>, <c>to</c>), paged by keyset: each page names the <c>next</c> cursor to pass as <c>after</c>. A domain's key sees its
@@ -22,11 +34,11 @@ public static partial class RequestLogEndpoints
 
     public static IEndpointRouteBuilder MapRequestLogEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/requests", ListAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapGet("/requests", ListAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<RequestLogPage>();
         app.MapGet("/me", (HttpContext http) =>
         {
             var caller = Caller.From(http.User);
-            return Results.Ok(new { is_admin = caller.IsAdmin, domain_name = caller.DomainName });
+            return TypedResults.Ok(new MeView(caller.IsAdmin, caller.DomainName));
         }).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
@@ -73,16 +85,11 @@ public static partial class RequestLogEndpoints
             DomainName = domain, Channel = channel, Status = status, Source = source, From = from, To = to, After = after, Limit = limit + 1,
         }, ct);
         var page = rows.Take(limit).ToList();
-        return Results.Ok(new
-        {
-            items = page.Select(r => new
-            {
-                request_id = r.Id, domain_name = r.DomainName, channel = r.Channel, phone_number = r.PhoneNumber, type = r.Type,
-                source = r.Source == RequestSources.Csv ? "batch" : r.Source, status = r.Status, batch_id = r.BatchId, line_number = r.LineNumber,
-                error_code = r.ErrorCode, error_message = r.ErrorMessage, created_at = r.CreatedAt, updated_at = r.UpdatedAt,
-            }),
-            next = rows.Count > limit ? Cursor.Write(page[^1].CreatedAt, page[^1].Id) : null,
-        });
+        return Results.Ok(new RequestLogPage(
+            page.Select(r => new RequestLogItem(
+                r.Id, r.DomainName, r.Channel, r.PhoneNumber, r.Type, r.Source == RequestSources.Csv ? "batch" : r.Source, r.Status, r.BatchId,
+                r.LineNumber, r.ErrorCode, r.ErrorMessage, r.CreatedAt, r.UpdatedAt)).ToList(),
+            rows.Count > limit ? Cursor.Write(page[^1].CreatedAt, page[^1].Id) : null));
     }
 
     private static DateTimeOffset? Date(string field, string? text, Action<string, string> add)

@@ -25,7 +25,7 @@ public static class StartEndpoints
     {
         app.MapPost("/start", StartAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey();
         app.MapGet("/requests/{id:guid}", GetRequestAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        app.MapPost("/requests/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        app.MapPost("/requests/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<RequestCancelled>();
         return app;
     }
 
@@ -104,7 +104,7 @@ public static class StartEndpoints
             return Results.Problem(statusCode: 409, title: $"Request {id} can no longer be cancelled: it is '{now?.Status}' (only a request still waiting, scheduled or paused, can).",
                 extensions: new Dictionary<string, object?> { ["code"] = "not_cancellable", ["status"] = now?.Status });
         }
-        return Results.Ok(new { request_id = id, status = CallLogStatus.Cancelled });
+        return Results.Ok(new RequestCancelled(id, CallLogStatus.Cancelled));
     }
 
     private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetRequestAsync(

@@ -27,6 +27,9 @@ public sealed record StartAccepted(Guid RequestId, string Status, string StatusU
     public DateTimeOffset? SendAt { get; init; }
 }
 
+/// <summary>The 200 of <c>POST /requests/{id}/cancel</c>: the request ended <c>cancelled</c> before it started; nothing was sent or charged.</summary>
+public sealed record RequestCancelled(Guid RequestId, string Status);
+
 /// <summary>A request as <c>GET /requests/{id}</c> shows it: how far it has got, and its conversation so far.</summary>
 public sealed record RequestView
 {

@@ -84,6 +84,49 @@ public sealed partial class OpenApiDocumentTests(SystemFixture system)
         Assert.DoesNotContain("Twilio webhooks", document.Paths["/start"].Operations![HttpMethod.Post].Tags!.Select(t => t.Name));
     }
 
+    /// <summary>
+    /// 2xx answers that carry no body by design, though not a 204: the document shows them without content, as it should.
+    /// Anything else without a schema is an anonymous object or an untyped <c>IResult</c> that a client cannot be generated from.
+    /// </summary>
+    private static readonly HashSet<string> BodylessAnswers =
+    [
+        "POST /domains/{name}/status-webhook/deliveries/{id}/retry 202", // the retry is queued; the delivery log shows how it goes
+    ];
+
+    /// <summary>
+    /// Every 2xx answer with a body, of every public endpoint, has an application/json schema: clients generated from the document
+    /// (and the admin console's DTOs) can rely on it. An endpoint that answers an anonymous object or an untyped <c>IResult</c> shows
+    /// no 2xx answer at all (its problem answers are declared, so none is inferred): each operation must declare one. Twilio's
+    /// webhooks answer TwiML or nothing, and are not for clients.
+    /// </summary>
+    [Fact]
+    public async Task Every_2xx_answer_of_the_public_API_has_a_JSON_schema()
+    {
+        var (document, _, _) = await LoadAsync();
+        var operations = (
+            from path in document.Paths
+            where !IsOperational(path.Key)
+            from operation in path.Value.Operations!
+            where operation.Value.Tags?.Any(t => t.Name == "Twilio webhooks") != true
+            select (Name: $"{operation.Key.Method.ToUpperInvariant()} {Normalize(path.Key)}",
+                Answers: operation.Value.Responses!.Where(r => r.Key.StartsWith('2')).ToList())).ToList();
+
+        var undeclared = operations.Where(o => o.Answers.Count == 0).Select(o => $"{o.Name}: no 2xx answer declared");
+        var withoutSchema =
+            from operation in operations
+            from answer in operation.Answers
+            let name = $"{operation.Name} {answer.Key}"
+            where answer.Key != "204" && !BodylessAnswers.Contains(name) && !HasJsonSchema(answer.Value)
+            select $"{name}: no application/json schema";
+        var missing = undeclared.Concat(withoutSchema).ToList();
+
+        Assert.True(operations.Count > 20, $"only {operations.Count} public operations found: the enumeration is broken");
+        Assert.True(missing.Count == 0, $"{missing.Count} 2xx answers without a JSON schema:\n" + string.Join("\n", missing));
+    }
+
+    private static bool HasJsonSchema(IOpenApiResponse response) =>
+        response.Content is { } content && content.TryGetValue("application/json", out var json) && json.Schema is not null;
+
     [Fact]
     public async Task Docs_serves_the_interactive_reference()
     {
