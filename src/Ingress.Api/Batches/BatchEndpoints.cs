@@ -30,11 +30,11 @@ public static class BatchEndpoints
     public static IEndpointRouteBuilder MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/batches", UploadAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey(IdempotencyHashing.ByEndpoint)
-            .Produces<BatchAnswer>(202);
+            .Produces<BatchAnswer>(202).ProducesProblem(413).ProducesProblem(415);
         app.MapGet("/batches/{id}", GetAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
-        app.MapPost("/batches/{id}/pause", PauseAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
-        app.MapPost("/batches/{id}/resume", ResumeAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
-        app.MapPost("/batches/{id}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>();
+        app.MapPost("/batches/{id}/pause", PauseAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>().ProducesProblem(409);
+        app.MapPost("/batches/{id}/resume", ResumeAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>().ProducesProblem(409);
+        app.MapPost("/batches/{id}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<BatchView>().ProducesProblem(409);
         return app;
     }
 

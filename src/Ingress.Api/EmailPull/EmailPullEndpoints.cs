@@ -53,7 +53,7 @@ public static partial class EmailPullEndpoints
         group.MapPut("/", PutAsync).Produces<EmailPullView>().Produces<EmailPullView>(201); // 201 when the mailbox is first set up
         group.MapDelete("/", DeleteAsync).Produces(204);
         group.MapGet("/mails", ListMailsAsync).Produces<IReadOnlyList<PulledMailView>>();
-        group.MapPost("/test", TestAsync).Produces<MailboxTestView>();
+        group.MapPost("/test", TestAsync).Produces<MailboxTestView>().ProducesProblem(422);
         return app;
     }
 

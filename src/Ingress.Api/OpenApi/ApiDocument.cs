@@ -140,7 +140,9 @@ public static class ApiTags
 
     public static string For(string path) => path switch
     {
-        "/start" or _ when path.StartsWith("/requests", StringComparison.Ordinal) => "Requests",
+        // (A `when` after `or` would guard both sides, so /start and /me are their own arms.)
+        "/start" or "/me" => "Requests",
+        _ when path.StartsWith("/requests", StringComparison.Ordinal) => "Requests",
         _ when path.StartsWith("/batches", StringComparison.Ordinal) => "Batches",
         "/sms/webhook" or "/whatsapp/webhook" => TwilioWebhooks,
         _ when path.StartsWith("/twilio/", StringComparison.Ordinal) || path.StartsWith("/voice/", StringComparison.Ordinal) => TwilioWebhooks,

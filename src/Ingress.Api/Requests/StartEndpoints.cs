@@ -25,7 +25,7 @@ public static class StartEndpoints
     {
         app.MapPost("/start", StartAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).AcceptsIdempotencyKey();
         app.MapGet("/requests/{id:guid}", GetRequestAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
-        app.MapPost("/requests/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<RequestCancelled>();
+        app.MapPost("/requests/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiKeyAuthentication.AnyCaller).Produces<RequestCancelled>().ProducesProblem(409);
         return app;
     }
 

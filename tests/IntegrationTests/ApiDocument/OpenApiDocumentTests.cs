@@ -75,13 +75,15 @@ public sealed partial class OpenApiDocumentTests(SystemFixture system)
         Assert.NotNull(document.Components.Schemas["StartAccepted"].Example);
         Assert.Contains("phone_number", document.Components.Schemas["StartRequest"].Properties!.Keys);
 
-        foreach (var path in new[] { "/sms/webhook", "/whatsapp/webhook", "/twilio/status/message", "/twilio/status/call" })
+        foreach (var path in new[] { "/sms/webhook", "/whatsapp/webhook", "/twilio/status/message", "/twilio/status/call", "/twilio/amd" })
         {
             var operation = document.Paths[path].Operations![HttpMethod.Post];
             Assert.Contains(operation.Tags!, t => t.Name == "Twilio webhooks");
             Assert.True(operation.Security is null or { Count: 0 }, $"{path} is called by Twilio, not with an API key");
         }
         Assert.DoesNotContain("Twilio webhooks", document.Paths["/start"].Operations![HttpMethod.Post].Tags!.Select(t => t.Name));
+        foreach (var (path, method) in new[] { ("/start", HttpMethod.Post), ("/me", HttpMethod.Get), ("/requests/{id}", HttpMethod.Get) })
+            Assert.Equal(["Requests"], document.Paths[path].Operations![method].Tags!.Select(t => t.Name));
     }
 
     /// <summary>
