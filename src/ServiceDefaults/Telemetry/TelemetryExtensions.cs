@@ -30,9 +30,12 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         builder.Services.AddSingleton<AventoraMetrics>();
 
+        var endpoint = options.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName, serviceNamespace: "aventora"))
-            .WithTracing(tracing => tracing
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceNamespace: "aventora"));
+        if (options.TracesWith(endpoint))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource(DiagnosticHeaders.DefaultListenerName) // "MassTransit": publish, send, receive, consume
                 .AddAspNetCoreInstrumentation(http =>
                 {
@@ -45,7 +48,9 @@ public static class TelemetryExtensions
                     };
                 })
                 .AddHttpClientInstrumentation()
-                .AddNpgsql())
+                .AddNpgsql());
+        }
+        telemetry
             .WithMetrics(metrics =>
             {
                 metrics
@@ -57,7 +62,6 @@ public static class TelemetryExtensions
                 if (options.PrometheusEnabled) metrics.AddPrometheusExporter();
             });
 
-        var endpoint = options.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         if (!string.IsNullOrWhiteSpace(endpoint))
         {
             telemetry.UseOtlpExporter(options.OtlpProtocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, new Uri(endpoint));

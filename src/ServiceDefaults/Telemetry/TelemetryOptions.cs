@@ -16,6 +16,15 @@ public sealed class TelemetryOptions : IValidatableObject
     /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
     public string OtlpProtocol { get; set; } = "grpc";
 
+    /// <summary>
+    /// <c>auto</c> (default): spans are recorded only when an OTLP endpoint is configured, since nothing else reads them and every
+    /// request, message and statement would pay for them; <c>on</c>: always (for an in-process listener, as the tests use);
+    /// <c>off</c>: never, even with an endpoint (metrics still go).
+    /// </summary>
+    public string Tracing { get; set; } = "auto";
+
+    public bool TracesWith(string? endpoint) => Tracing == "on" || (Tracing == "auto" && !string.IsNullOrWhiteSpace(endpoint));
+
     /// <summary>Serve Prometheus' <c>/metrics</c> (on by default).</summary>
     public bool PrometheusEnabled { get; set; } = true;
 
@@ -23,6 +32,8 @@ public sealed class TelemetryOptions : IValidatableObject
     {
         if (!string.IsNullOrEmpty(OtlpEndpoint) && (!Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             yield return new ValidationResult($"Telemetry:OtlpEndpoint must be an absolute http(s) URL, not '{OtlpEndpoint}'.");
+        if (Tracing is not ("auto" or "on" or "off"))
+            yield return new ValidationResult("Telemetry:Tracing must be 'auto', 'on' or 'off'.");
         if (OtlpProtocol is not ("grpc" or "http/protobuf"))
             yield return new ValidationResult("Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf'.");
     }

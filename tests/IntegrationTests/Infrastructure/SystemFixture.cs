@@ -126,6 +126,8 @@ public class SystemFixture : IAsyncLifetime
             ["StatusWebhooks:MaxRetryDelay"] = "00:00:01",
             ["StatusWebhooks:GiveUpAfter"] = "00:00:04",
             ["StatusWebhooks:RelayInterval"] = "00:00:00.100",
+            // Spans are recorded without an OTLP endpoint too, for the trace tests' in-process listener.
+            ["Telemetry:Tracing"] = "on",
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Information",
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Information",
