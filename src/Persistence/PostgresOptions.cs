@@ -24,13 +24,26 @@ public sealed class PostgresOptions
     [Range(1, 600, ErrorMessage = "Postgres:ConnectionWaitSeconds must be between 1 and 600.")]
     public int ConnectionWaitSeconds { get; set; } = 30;
 
-    /// <summary>The connection string with this process's pool bound applied (unless the string already sets them).</summary>
+    /// <summary>
+    /// How many statements each connection keeps prepared on the server (Npgsql's automatic preparation: a statement run
+    /// <see cref="AutoPrepareMinUsages"/> times is prepared, and later runs skip PostgreSQL's parse and plan). 0 turns it off.
+    /// Reads name their columns (<see cref="Columns"/>), so a migration that adds a column leaves the prepared reads valid.
+    /// </summary>
+    [Range(0, 1000, ErrorMessage = "Postgres:MaxAutoPrepare must be between 0 (off) and 1000.")]
+    public int MaxAutoPrepare { get; set; } = 64;
+
+    [Range(1, 100, ErrorMessage = "Postgres:AutoPrepareMinUsages must be between 1 and 100.")]
+    public int AutoPrepareMinUsages { get; set; } = 2;
+
+    /// <summary>The connection string with this process's pool bound and statement preparation applied (unless the string already sets them).</summary>
     public string BoundedConnectionString()
     {
         var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = ConnectionString };
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
         if (!new[] { "Maximum Pool Size", "Max Pool Size", "MaxPoolSize" }.Any(written.ContainsKey)) builder.MaxPoolSize = MaxPoolSize;
         if (!written.ContainsKey("Timeout")) builder.Timeout = ConnectionWaitSeconds;
+        if (!new[] { "Max Auto Prepare", "MaxAutoPrepare" }.Any(written.ContainsKey)) builder.MaxAutoPrepare = MaxAutoPrepare;
+        if (!new[] { "Auto Prepare Min Usages", "AutoPrepareMinUsages" }.Any(written.ContainsKey)) builder.AutoPrepareMinUsages = AutoPrepareMinUsages;
         return builder.ConnectionString;
     }
 }

@@ -10,7 +10,7 @@ public sealed record BatchRow
     public required string ClientBatchId { get; init; }
     public required string DomainName { get; init; }
     /// <summary>Its domain has been deleted (a domain of that name may exist again, as another tenant): admins only.</summary>
-    public bool OfDeletedDomain { get; init; }
+    [Computed] public bool OfDeletedDomain { get; init; }
     public required string Source { get; init; }
     public string? FileName { get; init; }
     public string? DefaultChannel { get; init; }
@@ -87,9 +87,9 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
         // A competing upload of the same batch that commits after this statement's snapshot leaves both halves empty: look again.
         for (var attempt = 0; attempt < 3 && row is null; attempt++)
         {
-            row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
+            row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($$"""
                 WITH existing AS (
-                    SELECT * FROM batches
+                    SELECT {{Columns.Of<BatchRow>()}} FROM batches
                     WHERE domain_name = @DomainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@DomainName)
                       AND (client_batch_id = @ClientBatchId OR id = @clientIdAsUuid)
                     ORDER BY client_batch_id = @ClientBatchId DESC
@@ -101,8 +101,8 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
                            @SpoolPath, @AcceptedCount, @RejectedCount, @LeaseOwner, now() + @LeaseFor
                     WHERE NOT EXISTS (SELECT 1 FROM existing)
                     ON CONFLICT DO NOTHING
-                    RETURNING *)
-                SELECT * FROM inserted UNION ALL SELECT * FROM existing LIMIT 1
+                    RETURNING {{Columns.Of<BatchRow>()}})
+                SELECT {{Columns.Of<BatchRow>()}} FROM inserted UNION ALL SELECT {{Columns.Of<BatchRow>()}} FROM existing LIMIT 1
                 """, new
             {
                 batch.Id, batch.ClientBatchId, batch.DomainName, batch.Source, batch.FileName, batch.DefaultChannel, batch.ContentHash,
@@ -114,12 +114,12 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
         if (row.ContentHash is not null && !row.ContentHash.AsSpan().SequenceEqual(batch.ContentHash)) return new BatchStart(row, ContentDiffers: true);
 
         // A batch that failed (or was interrupted before 1.22) starts again from this upload's file, after the rows already confirmed.
-        var restarted = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
+        var restarted = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($$"""
             UPDATE batches SET status = 'publishing', content_hash = COALESCE(content_hash, @ContentHash), failure_reason = NULL,
                                waiting_reason = NULL, accepted_count = @AcceptedCount, rejected_count = @RejectedCount,
                                spool_path = @SpoolPath, lease_owner = @LeaseOwner, lease_until = now() + @LeaseFor, updated_at = now()
             WHERE id = @Id AND status NOT IN ('publishing', 'published') AND (content_hash IS NULL OR content_hash = @ContentHash)
-            RETURNING *
+            RETURNING {{Columns.Of<BatchRow>()}}
             """, new { row.Id, batch.ContentHash, batch.AcceptedCount, batch.RejectedCount, batch.SpoolPath, batch.LeaseOwner, batch.LeaseFor },
             cancellationToken: cancellationToken));
         if (restarted is not null) return new BatchStart(restarted, ContentDiffers: false, TookSpool: true);
@@ -135,7 +135,7 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
     public async Task<BatchRow?> ClaimNextAsync(Guid owner, TimeSpan leaseFor, IReadOnlyCollection<Guid> running, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
+        return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($$"""
             WITH next AS (
                 SELECT id FROM batches
                 WHERE status = 'publishing' AND control <> 'cancelled' AND NOT (id = ANY(@running))
@@ -145,7 +145,7 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
                 FOR UPDATE SKIP LOCKED)
             UPDATE batches b SET lease_owner = @owner, lease_until = now() + @leaseFor
             FROM next WHERE b.id = next.id
-            RETURNING b.*
+            RETURNING {{Columns.Of<BatchRow>("b")}}
             """, new { owner, leaseFor, running = running.ToArray() }, cancellationToken: cancellationToken));
     }
 
@@ -205,15 +205,15 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition(
-            "SELECT b.*, b.domain_id IS DISTINCT FROM aventora_domain_id(b.domain_name) AS of_deleted_domain FROM batches b WHERE b.id = @id", new { id }, cancellationToken: cancellationToken));
+            $"SELECT {Columns.Of<BatchRow>("b")}, b.domain_id IS DISTINCT FROM aventora_domain_id(b.domain_name) AS of_deleted_domain FROM batches b WHERE b.id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The batches with this client id: of one domain, or of every domain when <paramref name="domainName"/> is null (at most a few).</summary>
     public async Task<IReadOnlyList<BatchRow>> FindByClientIdAsync(string clientBatchId, string? domainName, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<BatchRow>(new CommandDefinition("""
-            SELECT b.*, b.domain_id IS DISTINCT FROM aventora_domain_id(b.domain_name) AS of_deleted_domain
+        return (await connection.QueryAsync<BatchRow>(new CommandDefinition($$"""
+            SELECT {{Columns.Of<BatchRow>("b")}}, b.domain_id IS DISTINCT FROM aventora_domain_id(b.domain_name) AS of_deleted_domain
             FROM batches b WHERE b.client_batch_id = @clientBatchId AND (@domainName::varchar IS NULL OR b.domain_name = @domainName)
             ORDER BY created_at LIMIT 10
             """, new { clientBatchId, domainName }, cancellationToken: cancellationToken))).ToList();
@@ -223,8 +223,8 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
     public async Task<BatchRow?> TrySetControlAsync(Guid id, string[] from, string to, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
-            UPDATE batches SET control = @to, updated_at = now() WHERE id = @id AND control = ANY(@from) RETURNING *
+        return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($$"""
+            UPDATE batches SET control = @to, updated_at = now() WHERE id = @id AND control = ANY(@from) RETURNING {{Columns.Of<BatchRow>()}}
             """, new { id, from, to }, cancellationToken: cancellationToken));
     }
 

@@ -8,7 +8,7 @@ public sealed record CallLog
     /// <summary>The tenant the request was made for: its domain's immutable id (null without a domain).</summary>
     public Guid? DomainId { get; init; }
     /// <summary>Its domain has been deleted (a domain of that name may exist again, as another tenant): admins only.</summary>
-    public bool OfDeletedDomain { get; init; }
+    [Computed] public bool OfDeletedDomain { get; init; }
     public required string Channel { get; init; }
     public required string PhoneNumber { get; init; }
     public required string Type { get; init; }

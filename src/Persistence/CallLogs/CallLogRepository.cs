@@ -22,8 +22,8 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<CallLog>(new CommandDefinition(
-            """
-            SELECT c.*, (c.domain_name IS NOT NULL AND c.domain_name <> ''
+            $$"""
+            SELECT {{Columns.Of<CallLog>("c")}}, (c.domain_name IS NOT NULL AND c.domain_name <> ''
                          AND c.domain_id IS DISTINCT FROM aventora_domain_id(c.domain_name)) AS of_deleted_domain
             FROM call_logs c WHERE c.id = @id
             """, new { id }, cancellationToken: cancellationToken));
@@ -43,7 +43,7 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<CallLog>(new CommandDefinition(
-            "SELECT * FROM call_logs WHERE twilio_sid = @twilioSid", new { twilioSid }, cancellationToken: cancellationToken));
+            $"SELECT {Columns.Of<CallLog>()} FROM call_logs WHERE twilio_sid = @twilioSid", new { twilioSid }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Moves the request from one state to the next; false when it is no longer in <paramref name="from"/>.</summary>
@@ -187,7 +187,7 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
                 SELECT id FROM call_logs
                 WHERE channel = ANY(@channels) AND (reconcile_after IS NULL OR reconcile_after <= now()) AND {condition}
                 ORDER BY updated_at LIMIT @limit FOR UPDATE SKIP LOCKED)
-            RETURNING *
+            RETURNING {Columns.Of<CallLog>()}
             """, new { channels, stuckAfter, leaseFor, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }

@@ -23,8 +23,8 @@ public sealed class RequestLogRepository(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CallLog>> ListAsync(RequestLogFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<CallLog>(new CommandDefinition("""
-            SELECT * FROM call_logs
+        var rows = await connection.QueryAsync<CallLog>(new CommandDefinition($$"""
+            SELECT {{Columns.Of<CallLog>()}} FROM call_logs
             WHERE (@DomainName::text IS NULL
                    OR (domain_name = @DomainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@DomainName)))
               AND (@Channel::text IS NULL OR channel = @Channel)

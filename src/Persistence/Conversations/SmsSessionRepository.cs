@@ -25,8 +25,8 @@ public sealed class SmsSessionRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<SmsSession>(new CommandDefinition(
-            """
-            SELECT * FROM sms_sessions WHERE domain_name = @domain AND channel = @channel AND phone_number = @phoneNumber
+            $$"""
+            SELECT {{Columns.Of<SmsSession>()}} FROM sms_sessions WHERE domain_name = @domain AND channel = @channel AND phone_number = @phoneNumber
               AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domain)
             """,
             new { domain = domainName ?? "", channel, phoneNumber }, cancellationToken: cancellationToken));
@@ -36,8 +36,8 @@ public sealed class SmsSessionRepository(NpgsqlDataSource dataSource)
     public async Task<SmsSession?> FindBySenderAsync(string channel, string phoneNumber, string senderNumber, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryFirstOrDefaultAsync<SmsSession>(new CommandDefinition("""
-            SELECT * FROM sms_sessions WHERE channel = @channel AND phone_number = @phoneNumber AND sender_number = @senderNumber
+        return await connection.QueryFirstOrDefaultAsync<SmsSession>(new CommandDefinition($$"""
+            SELECT {{Columns.Of<SmsSession>()}} FROM sms_sessions WHERE channel = @channel AND phone_number = @phoneNumber AND sender_number = @senderNumber
               AND domain_id IS NOT DISTINCT FROM aventora_domain_id(domain_name)
             ORDER BY updated_at DESC LIMIT 1
             """, new { channel, phoneNumber, senderNumber }, cancellationToken: cancellationToken));

@@ -36,7 +36,7 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource, Secre
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var config = await connection.QuerySingleOrDefaultAsync<EmailPullConfig>(new CommandDefinition(
-            "SELECT * FROM email_pull_configs WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
+            $"SELECT {Columns.Of<EmailPullConfig>()} FROM email_pull_configs WHERE domain_name = @domainName", new { domainName }, cancellationToken: cancellationToken));
         return config is null ? null : Revealed(config);
     }
 
@@ -44,7 +44,7 @@ public sealed class EmailPullConfigRepository(NpgsqlDataSource dataSource, Secre
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<EmailPullConfig>(new CommandDefinition(
-            "SELECT * FROM email_pull_configs WHERE enabled ORDER BY domain_name", cancellationToken: cancellationToken))).Select(Revealed).ToList();
+            $"SELECT {Columns.Of<EmailPullConfig>()} FROM email_pull_configs WHERE enabled ORDER BY domain_name", cancellationToken: cancellationToken))).Select(Revealed).ToList();
     }
 
     /// <summary>Creates or replaces the domain's mailbox settings (the id stays, so handled mails stay handled).</summary>

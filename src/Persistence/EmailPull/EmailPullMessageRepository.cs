@@ -88,7 +88,7 @@ public sealed class EmailPullMessageRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<EmailPullMessageRow>(new CommandDefinition(
-            "SELECT * FROM email_pull_messages WHERE config_id = @configId ORDER BY claimed_at DESC LIMIT @limit",
+            $"SELECT {Columns.Of<EmailPullMessageRow>()} FROM email_pull_messages WHERE config_id = @configId ORDER BY claimed_at DESC LIMIT @limit",
             new { configId, limit }, cancellationToken: cancellationToken))).AsList();
     }
 }

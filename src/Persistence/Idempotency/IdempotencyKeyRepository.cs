@@ -54,15 +54,15 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
         // A competing insert that commits after this statement's snapshot leaves both halves empty: look again.
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var rows = await connection.QueryAsync<IdempotencyKeyRow, Freshness, FoundRow>(new CommandDefinition("""
+            var rows = await connection.QueryAsync<IdempotencyKeyRow, Freshness, FoundRow>(new CommandDefinition($$"""
                 WITH inserted AS (
                     INSERT INTO idempotency_keys (scope, key, request_hash, request_method, request_path, claim_id)
                     VALUES (@Scope, @Key, @RequestHash, @Method, @Path, @claimId)
                     ON CONFLICT (scope, key) DO NOTHING
-                    RETURNING *),
+                    RETURNING {{Columns.Of<IdempotencyKeyRow>()}}),
                 found AS (
-                    SELECT * FROM inserted UNION ALL SELECT * FROM idempotency_keys WHERE scope = @Scope AND key = @Key LIMIT 1)
-                SELECT *, created_at < now() - @KeepFor AS expired, claimed_at < now() - @InProgressTimeout AS stale FROM found
+                    SELECT {{Columns.Of<IdempotencyKeyRow>()}} FROM inserted UNION ALL SELECT {{Columns.Of<IdempotencyKeyRow>()}} FROM idempotency_keys WHERE scope = @Scope AND key = @Key LIMIT 1)
+                SELECT {{Columns.Of<IdempotencyKeyRow>()}}, created_at < now() - @KeepFor AS expired, claimed_at < now() - @InProgressTimeout AS stale FROM found
                 """, args, cancellationToken: cancellationToken), (row, freshness) => new FoundRow(row, freshness), splitOn: "expired");
             if (rows.SingleOrDefault() is not { } found) continue;
             if (found.Row.ClaimId == claimId) return (true, found.Row);
@@ -70,7 +70,7 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
                 return (false, found.Row);
 
             // Expired (a new use of the key) or a lost claim on the same request: take it over, unless someone just did.
-            var taken = await connection.QuerySingleOrDefaultAsync<IdempotencyKeyRow>(new CommandDefinition("""
+            var taken = await connection.QuerySingleOrDefaultAsync<IdempotencyKeyRow>(new CommandDefinition($$"""
                 UPDATE idempotency_keys
                 SET request_hash = @RequestHash, request_method = @Method, request_path = @Path, status = 'in_progress', claim_id = @claimId,
                     response_status = NULL, response_headers = NULL, response_body = NULL, completed_at = NULL, claimed_at = now(),
@@ -78,7 +78,7 @@ public sealed class IdempotencyKeyRepository(NpgsqlDataSource dataSource)
                 WHERE scope = @Scope AND key = @Key AND claim_id = @previousClaimId
                   AND (created_at < now() - @KeepFor
                        OR (status = 'in_progress' AND claimed_at < now() - @InProgressTimeout AND request_hash = @RequestHash))
-                RETURNING *
+                RETURNING {{Columns.Of<IdempotencyKeyRow>()}}
                 """, new
             {
                 claim.Scope, claim.Key, claim.RequestHash, claim.Method, claim.Path, claimId, previousClaimId = found.Row.ClaimId,

@@ -54,7 +54,7 @@ public sealed class StatusWebhookDeliveryRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<StatusWebhookDeliveryRow>(new CommandDefinition(
-            "SELECT * FROM status_webhook_deliveries WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+            $"SELECT {Columns.Of<StatusWebhookDeliveryRow>()} FROM status_webhook_deliveries WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
     public async Task MarkDeliveredAsync(Guid id, int statusCode, CancellationToken cancellationToken)
@@ -85,8 +85,8 @@ public sealed class StatusWebhookDeliveryRepository(NpgsqlDataSource dataSource)
         string domainName, string? status, Guid? requestId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<StatusWebhookDeliveryRow>(new CommandDefinition("""
-            SELECT * FROM status_webhook_deliveries
+        var rows = await connection.QueryAsync<StatusWebhookDeliveryRow>(new CommandDefinition($$"""
+            SELECT {{Columns.Of<StatusWebhookDeliveryRow>()}} FROM status_webhook_deliveries
             WHERE domain_name = @domainName AND domain_id IS NOT DISTINCT FROM aventora_domain_id(@domainName) AND (@status::text IS NULL OR status = @status) AND (@requestId::uuid IS NULL OR request_id = @requestId)
             ORDER BY created_at DESC, sequence DESC
             LIMIT @limit
