@@ -70,13 +70,8 @@ public static class VoiceTwimlEndpoints
         {
             logger.LogWarning("Voice.Worker did not answer for call {CallSid} of request {RequestId} ({Reason}); speaking the fallback",
                 ask.CallSid, requestId, e.GetType().Name);
-            return Results.Text(Twiml.SayAndHangUp(options.Value.FallbackMessage), "text/xml");
+            return Results.Text(Aventora.ServiceDefaults.Text.TwimlDocument.SayAndHangUp(options.Value.FallbackMessage), "text/xml");
         }
     }
 }
 
-internal static class Twiml
-{
-    public static string SayAndHangUp(string text) =>
-        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{Aventora.ServiceDefaults.Text.XmlText.Escape(text)}</Say><Hangup/></Response>";
-}

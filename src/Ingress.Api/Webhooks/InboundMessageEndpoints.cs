@@ -12,7 +12,7 @@ namespace Aventora.Ingress.Api.Webhooks;
 /// </summary>
 public static class InboundMessageEndpoints
 {
-    private const string EmptyTwiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+    private static readonly string EmptyTwiml = Aventora.ServiceDefaults.Text.TwimlDocument.Of("");
 
     public static IEndpointRouteBuilder MapInboundMessageEndpoints(this IEndpointRouteBuilder app)
     {

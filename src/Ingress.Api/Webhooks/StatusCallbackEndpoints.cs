@@ -29,11 +29,9 @@ public static class StatusCallbackEndpoints
     private static async Task<IResult> MessageStatusAsync(
         HttpRequest request, StatusCallbackVerifier verifier, ConfirmedPublisher publisher, ILogger<MessageStatusReported> logger, CancellationToken ct)
     {
-        if (!request.HasFormContentType) return NotForm();
-        var form = await request.ReadFormAsync(ct);
-        var sid = form["MessageSid"].ToString();
-        var origin = await verifier.VerifyAsync(request, form, sid, ct);
-        if (origin is null) return Forbidden();
+        var (callback, refusal) = await ReadVerifiedAsync(request, verifier, "MessageSid", ct);
+        if (callback is null) return refusal!;
+        var (form, sid, origin) = callback;
 
         var status = First(form, "MessageStatus", "SmsStatus")?.ToLowerInvariant();
         if (status is null) return Results.Problem(statusCode: 400, title: "MessageStatus is required.");
@@ -50,11 +48,9 @@ public static class StatusCallbackEndpoints
     private static async Task<IResult> CallStatusAsync(
         HttpRequest request, StatusCallbackVerifier verifier, ConfirmedPublisher publisher, ILogger<CallStatusReported> logger, CancellationToken ct)
     {
-        if (!request.HasFormContentType) return NotForm();
-        var form = await request.ReadFormAsync(ct);
-        var sid = form["CallSid"].ToString();
-        var origin = await verifier.VerifyAsync(request, form, sid, ct);
-        if (origin is null) return Forbidden();
+        var (callback, refusal) = await ReadVerifiedAsync(request, verifier, "CallSid", ct);
+        if (callback is null) return refusal!;
+        var (form, sid, origin) = callback;
 
         var status = First(form, "CallStatus")?.ToLowerInvariant();
         if (status is null) return Results.Problem(statusCode: 400, title: "CallStatus is required.");
@@ -75,11 +71,9 @@ public static class StatusCallbackEndpoints
     private static async Task<IResult> MachineDetectionAsync(
         HttpRequest request, StatusCallbackVerifier verifier, ConfirmedPublisher publisher, ILogger<AnsweringMachineDetected> logger, CancellationToken ct)
     {
-        if (!request.HasFormContentType) return NotForm();
-        var form = await request.ReadFormAsync(ct);
-        var sid = form["CallSid"].ToString();
-        var origin = await verifier.VerifyAsync(request, form, sid, ct);
-        if (origin is null) return Forbidden();
+        var (callback, refusal) = await ReadVerifiedAsync(request, verifier, "CallSid", ct);
+        if (callback is null) return refusal!;
+        var (form, sid, origin) = callback;
         if (origin.RequestId is not { } requestId)
             return Results.Problem(statusCode: 400, title: "The detection callback URL names no request.");
 
@@ -93,6 +87,20 @@ public static class StatusCallbackEndpoints
         };
         logger.LogInformation("Twilio's detection answered call {CallSid} of request {RequestId}: {AnsweredBy}", sid, requestId, answeredBy);
         return await PublishAsync(publisher, detected, ct);
+    }
+
+    /// <summary>A genuine callback: its form, the SID it is about, and where it comes from.</summary>
+    private sealed record VerifiedCallback(IFormCollection Form, string Sid, CallbackOrigin Origin);
+
+    /// <summary>Reads a callback and checks it is Twilio's (<see cref="StatusCallbackVerifier"/>); otherwise the answer refusing it (415, 403).</summary>
+    private static async Task<(VerifiedCallback? Callback, IResult? Refusal)> ReadVerifiedAsync(
+        HttpRequest request, StatusCallbackVerifier verifier, string sidField, CancellationToken ct)
+    {
+        if (!request.HasFormContentType) return (null, NotForm());
+        var form = await request.ReadFormAsync(ct);
+        var sid = form[sidField].ToString();
+        var origin = await verifier.VerifyAsync(request, form, sid, ct);
+        return origin is null ? (null, Forbidden()) : (new VerifiedCallback(form, sid, origin), null);
     }
 
     private static async Task<IResult> PublishAsync<T>(ConfirmedPublisher publisher, T report, CancellationToken ct) where T : class =>

@@ -29,7 +29,7 @@ public sealed class GetCallTwimlConsumer(
         var log = await callLogs.FindAsync(ask.RequestId, ct);
         if (log is null)
         {
-            await context.RespondAsync(new CallTwiml { Twiml = SayAndHangUp("Sorry, this call is not known. Goodbye.") });
+            await context.RespondAsync(new CallTwiml { Twiml = TwimlDocument.SayAndHangUp("Sorry, this call is not known. Goodbye.") });
             return;
         }
 
@@ -39,12 +39,12 @@ public sealed class GetCallTwimlConsumer(
             var state = await streams.FindStateAsync(ask.RequestId, ct);
             if (state == "completed" || state == "hung_up")
             {
-                await context.RespondAsync(new CallTwiml { Twiml = Document("<Hangup/>") });
+                await context.RespondAsync(new CallTwiml { Twiml = TwimlDocument.Of("<Hangup/>") });
                 return;
             }
             if (state is not (null or "refused"))
             {
-                await context.RespondAsync(new CallTwiml { Twiml = SayAndHangUp(streamOptions.Value.DroppedMessage) });
+                await context.RespondAsync(new CallTwiml { Twiml = TwimlDocument.SayAndHangUp(streamOptions.Value.DroppedMessage) });
                 return;
             }
             // Refused, or never connected: the conversation has not begun; hold it with Gather turns.
@@ -70,14 +70,10 @@ public sealed class GetCallTwimlConsumer(
             reply = await assistant.ReplyAsync(brief, transcript, ct);
             await turns.TryClaimAssistantAsync(ask.RequestId, reply.Text, null, ct);
         }
-        await context.RespondAsync(new CallTwiml { Twiml = reply.EndsConversation ? SayAndHangUp(reply.Text) : SayAndListen(reply.Text, ask.RequestId) });
+        await context.RespondAsync(new CallTwiml { Twiml = reply.EndsConversation ? TwimlDocument.SayAndHangUp(reply.Text) : SayAndListen(reply.Text, ask.RequestId) });
     }
 
     private string SayAndListen(string text, Guid requestId) =>
-        Document($"<Gather input=\"speech\" action=\"{XmlText.Escape(ingress.Value.Url($"/voice/twiml/{requestId}").ToString())}\" method=\"POST\" speechTimeout=\"auto\">" +
+        TwimlDocument.Of($"<Gather input=\"speech\" action=\"{XmlText.Escape(ingress.Value.Url($"/voice/twiml/{requestId}").ToString())}\" method=\"POST\" speechTimeout=\"auto\">" +
                  $"<Say>{XmlText.Escape(text)}</Say></Gather><Say>We did not hear you. Goodbye.</Say><Hangup/>");
-
-    private static string SayAndHangUp(string text) => Document($"<Say>{XmlText.Escape(text)}</Say><Hangup/>");
-
-    private static string Document(string verbs) => $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{verbs}</Response>";
 }

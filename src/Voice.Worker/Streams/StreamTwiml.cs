@@ -38,11 +38,11 @@ public sealed class StreamTwiml(
         }
 
         var after = ingress.Value.Url($"/voice/twiml/{log.Id}?after=stream").ToString();
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>" +
-               $"<Connect action=\"{XmlText.Escape(after)}\" method=\"POST\">" +
-               $"<Stream url=\"{XmlText.Escape(options.Value.StreamUrl(log.Id).ToString())}\">" +
-               $"<Parameter name=\"requestId\" value=\"{log.Id}\"/>" +
-               $"<Parameter name=\"token\" value=\"{XmlText.Escape(tokens.Issue(log.Id))}\"/>" +
-               "</Stream></Connect></Response>";
+        return TwimlDocument.Of(
+            $"<Connect action=\"{XmlText.Escape(after)}\" method=\"POST\">" +
+            $"<Stream url=\"{XmlText.Escape(options.Value.StreamUrl(log.Id).ToString())}\">" +
+            $"<Parameter name=\"requestId\" value=\"{log.Id}\"/>" +
+            $"<Parameter name=\"token\" value=\"{XmlText.Escape(tokens.Issue(log.Id))}\"/>" +
+            "</Stream></Connect>");
     }
 }

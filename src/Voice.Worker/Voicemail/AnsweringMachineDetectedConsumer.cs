@@ -4,6 +4,7 @@ using Aventora.Domains.Credentials;
 using Aventora.Domains.Metadata;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
+using Aventora.ServiceDefaults.Text;
 using Aventora.TwilioGateway;
 using MassTransit;
 using Twilio.Exceptions;
@@ -51,7 +52,7 @@ public sealed class AnsweringMachineDetectedConsumer(
         }
 
         var update = new UpdateCallOptions(detected.CallSid);
-        if (message is not null) update.Twiml = new Twilio.Types.Twiml(VoicemailTwiml.For(message));
+        if (message is not null) update.Twiml = new Twilio.Types.Twiml(TwimlDocument.SayAndHangUp(message));
         else update.Status = CallResource.UpdateStatusEnum.Completed;
         try
         {
@@ -67,11 +68,4 @@ public sealed class AnsweringMachineDetectedConsumer(
         if (message is not null) await turns.TryClaimAssistantAsync(detected.RequestId, message, $"voicemail:{detected.CallSid}", ct);
         logger.LogInformation("Call {CallSid}: {Action}", detected.CallSid, message is null ? "hung up on the machine" : "voicemail left");
     }
-}
-
-/// <summary>The TwiML that leaves a voicemail on the machine and hangs up.</summary>
-public static class VoicemailTwiml
-{
-    public static string For(string message) =>
-        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{Aventora.ServiceDefaults.Text.XmlText.Escape(message)}</Say><Hangup/></Response>";
 }
