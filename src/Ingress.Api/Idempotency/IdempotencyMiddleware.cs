@@ -50,11 +50,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
         if (accepts.Hashing == IdempotencyHashing.Body)
         {
             http.Request.EnableBuffering();
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            var bodyHash = await SHA256.HashDataAsync(http.Request.Body, http.RequestAborted);
             http.Request.Body.Position = 0;
-            var bodyHash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
-            if (caller.IsAdmin && IdempotencyScopes.AdminTarget(http, body.GetBuffer().AsSpan(0, (int)body.Length)) is { } target
+            // Only the admin key's scope depends on the tenant a request acts for; a domain key's is its own.
+            if (caller.IsAdmin && await IdempotencyScopes.AdminTargetAsync(http) is { } target
                 && await domains.FindTenantKeyAsync(target, http.RequestAborted) is { } tenant)
                 request.ScopeToTenant(target, tenant);
             if (await request.ClaimAsync(http.Request.QueryString.Value ?? "", bodyHash, http.RequestAborted) is { } instead)

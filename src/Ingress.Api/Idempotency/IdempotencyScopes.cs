@@ -21,15 +21,17 @@ public static class IdempotencyScopes
             ? $"{Admin}:{tenantKey.ToLowerInvariant()}"
             : scope;
 
-    /// <summary>The domain an admin request acts for: the route's <c>{name}</c>, or a JSON body's <c>domain_name</c>.</summary>
-    public static string? AdminTarget(HttpContext http, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// The domain an admin request acts for: the route's <c>{name}</c>, or a JSON body's <c>domain_name</c> (read from the
+    /// buffered body, which is left at its start for the endpoint).
+    /// </summary>
+    public static async Task<string?> AdminTargetAsync(HttpContext http)
     {
         if (http.GetRouteValue("name") is string name && name.Length > 0) return name.ToLowerInvariant();
-        if (body.IsEmpty || http.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return null;
+        if (http.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true) return null;
         try
         {
-            var reader = new Utf8JsonReader(body);
-            using var json = JsonDocument.ParseValue(ref reader);
+            using var json = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
             return json.RootElement.ValueKind == JsonValueKind.Object
                    && json.RootElement.TryGetProperty("domain_name", out var domain) && domain.ValueKind == JsonValueKind.String
                 ? domain.GetString()?.Trim().ToLowerInvariant() is { Length: > 0 } target ? target : null
@@ -38,6 +40,10 @@ public static class IdempotencyScopes
         catch (JsonException)
         {
             return null; // The endpoint answers a body that is not JSON; the key stays in the admin scope.
+        }
+        finally
+        {
+            http.Request.Body.Position = 0;
         }
     }
 }
