@@ -17,6 +17,9 @@ public sealed class DomainMetadataOptions : IValidatableObject
 
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>At most this many domains are held in a process's cache; past it the least recently used are let go.</summary>
+    public int CacheSize { get; set; } = 10_000;
+
     /// <summary>
     /// Whether domains without a number of their own may send from the environment's number (TWILIO_*_NUMBER). Domains that
     /// share it share its conversations and its STOPs (README, "Shared sender numbers"); false keeps it for requests without a domain.
@@ -29,5 +32,7 @@ public sealed class DomainMetadataOptions : IValidatableObject
             yield return new ValidationResult($"DomainMetadata:Source must be 'table' or 'chatbot', not '{Source}'.");
         if (Source == "chatbot" && !Uri.TryCreate(ChatbotBaseUrl, UriKind.Absolute, out _))
             yield return new ValidationResult("DomainMetadata:ChatbotBaseUrl must be an absolute URL when DomainMetadata:Source is 'chatbot'.");
+        if (CacheSize < 1)
+            yield return new ValidationResult($"DomainMetadata:CacheSize must be at least 1, not {CacheSize}.");
     }
 }

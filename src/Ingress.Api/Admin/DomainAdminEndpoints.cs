@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Aventora.Contracts.Domains;
+using Aventora.Domains.Metadata;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Ingress.Api.Requests;
@@ -29,7 +29,7 @@ public sealed record DeletedDomainView(Guid DomainId, string DomainName, DateTim
 /// Aventora's own domain administration (the embedded metadata source), for the admin key only. Auth tokens are write-only:
 /// every answer shows them masked. Each change tells every process to drop its cached copy.
 /// </summary>
-public static partial class DomainAdminEndpoints
+public static class DomainAdminEndpoints
 {
     public const int MaxLabelLength = 200;
 
@@ -53,12 +53,12 @@ public static partial class DomainAdminEndpoints
     private static async Task<IResult> CreateAsync(
         DomainBody body, DomainRepository domains, ConfirmedPublisher publisher, IConfiguration configuration, CancellationToken ct)
     {
-        var name = body.DomainName?.Trim().ToLowerInvariant();
-        if (name is null || !DomainName().IsMatch(name))
+        var name = DomainNames.Normalize(body.DomainName);
+        if (name is null)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["domain_name"] = ["domain_name is required: lower-case letters, digits, '.', '_' and '-' (at most 200)."],
+                ["domain_name"] = [$"domain_name is required: {DomainNames.Rule}."],
             }, title: "The domain has invalid fields.");
         }
         var errors = new List<string>();
@@ -179,5 +179,4 @@ public static partial class DomainAdminEndpoints
     private static IResult Invalid(List<string> errors) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { ["technical_json"] = errors.ToArray() }, title: "The domain has invalid fields.");
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,199}$")] private static partial Regex DomainName();
 }

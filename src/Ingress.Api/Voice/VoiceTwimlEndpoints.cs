@@ -46,8 +46,8 @@ public static class VoiceTwimlEndpoints
         var form = await request.ReadFormAsync(cancellationToken);
         // Only the account that placed the call may fetch its conversation.
         var log = await callLogs.FindAsync(requestId, cancellationToken);
-        var account = log is null ? null : (await configs.GetTwilioConfigAsync(log.DomainName, log.Channel, cancellationToken)).Config;
-        if (account is null || account.AccountSid != form["AccountSid"].ToString() || !signature.IsValid(request, form, account.AuthToken))
+        if (log is null || await configs.VerifyWebhookAsync(log.DomainName, log.Channel, form["AccountSid"].ToString(),
+                token => signature.IsValid(request, form, token), cancellationToken) is null)
         {
             logger.LogWarning("Refused a TwiML request for {RequestId}: signature or account does not match", requestId);
             return Results.Problem(statusCode: 403, title: "The request is not signed by the Twilio account that placed this call.");

@@ -35,8 +35,7 @@ public static class InboundMessageEndpoints
 
         var (domain, known) = await deps.Owners.FindAsync(channel, from, to, ct);
         if (!known) return Forbidden();
-        var config = await deps.Configs.GetTwilioConfigAsync(domain, channel, ct);
-        if (config.Config is not { } account || account.AccountSid != accountSid || !deps.Signature.IsValid(request, form, account.AuthToken))
+        if (await deps.Configs.VerifyWebhookAsync(domain, channel, accountSid, token => deps.Signature.IsValid(request, form, token), ct) is null)
         {
             deps.Logger.LogWarning("Refused an inbound {Channel} webhook for {To}: signature or account does not match", channel, to);
             return Forbidden();

@@ -2,6 +2,7 @@ using Aventora.Contracts;
 using Aventora.Contracts.Messaging;
 using Aventora.Contracts.Voice;
 using Aventora.Domains.Credentials;
+using Aventora.Domains.Metadata;
 using Aventora.Ingress.Api.Publishing;
 using Aventora.Persistence.CallLogs;
 using Aventora.ServiceDefaults;
@@ -138,14 +139,13 @@ public sealed class StatusCallbackVerifier(
             return null;
         }
         var origin = FromUrl(request.Query) ?? await FromCallLogAsync(sid, ct);
-        if (origin is null)
+        if (origin is null || ReferenceEquals(origin, Invalid))
         {
             logger.LogWarning("Status callback on {Path} refused: {TwilioSid} is not a known message or call", request.Path, sid);
             return null;
         }
-        var config = (await twilioConfigs.GetTwilioConfigAsync(origin.DomainName, origin.Channel, ct)).Config;
-        if (config is null || !string.Equals(config.AccountSid, form["AccountSid"].ToString(), StringComparison.Ordinal)
-            || !signature.IsValid(request, form, config.AuthToken))
+        if (await twilioConfigs.VerifyWebhookAsync(origin.DomainName, origin.Channel, form["AccountSid"].ToString(),
+                token => signature.IsValid(request, form, token), ct) is null)
         {
             logger.LogWarning("Status callback on {Path} for {TwilioSid} refused: account or signature does not match", request.Path, sid);
             return null;
@@ -153,13 +153,18 @@ public sealed class StatusCallbackVerifier(
         return origin;
     }
 
+    /// <summary>A URL whose domain cannot be a domain's name: refused as it is, never looked up by SID instead.</summary>
+    private static readonly CallbackOrigin Invalid = new(null, null, "");
+
     private static CallbackOrigin? FromUrl(IQueryCollection query)
     {
         var channel = query[StatusCallbackUrls.ChannelParameter].ToString();
         if (!Channels.ValidChannels.Contains(channel)) return null;
         var domain = query[StatusCallbackUrls.DomainParameter].ToString();
         Guid? requestId = Guid.TryParse(query[StatusCallbackUrls.RequestIdParameter].ToString(), out var id) ? id : null;
-        return new CallbackOrigin(requestId, string.IsNullOrEmpty(domain) ? null : domain, channel);
+        if (string.IsNullOrEmpty(domain)) return new CallbackOrigin(requestId, null, channel);
+        // A name that cannot be a domain's is refused before any lookup; a valid one is looked up in its one spelling.
+        return DomainNames.Normalize(domain) is { } name ? new CallbackOrigin(requestId, name, channel) : Invalid;
     }
 
     private async Task<CallbackOrigin?> FromCallLogAsync(string sid, CancellationToken ct) =>
