@@ -34,9 +34,10 @@ public sealed class SendMessageConsumer(
         var command = context.Message;
         // A released hold is taken here; a paused or cancelled batch's row stops here.
         if (!await gate.MayGoAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage)) return;
-        var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber);
+        var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber, command.SenderSlotAt);
         await attempt.RunAsync(target, new OpeningMessage(new Services(sender, assistant, sessions, turns, optOuts, billing, conversation.Value), context),
-            context.CancellationToken, ct => gate.BatchAllowsAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage, ct));
+            gate.ControlsFor(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.SendMessage, slot => command with { SenderSlotAt = slot }),
+            context.CancellationToken);
     }
 
     private sealed record Services(

@@ -15,8 +15,15 @@ using Twilio.Exceptions;
 
 namespace Aventora.Outbound.Attempts;
 
-/// <summary>The request a send attempt is for.</summary>
-public sealed record OutboundTarget(Guid RequestId, string? DomainName, string Channel, string PhoneNumber);
+/// <summary>The request a send attempt is for, and the sender slot it already holds when it was parked for its sender's pace.</summary>
+public sealed record OutboundTarget(Guid RequestId, string? DomainName, string Channel, string PhoneNumber, DateTimeOffset? SenderSlotAt = null);
+
+/// <summary>What the consumer lets an attempt do with its message besides sending it.</summary>
+/// <param name="StillWanted">Asked again after a wait for the sender's slot: false when the request no longer goes (its batch was
+/// paused or cancelled meanwhile; it has then been held or ended).</param>
+/// <param name="ParkAsync">Parks the message in the schedule, carrying its sender slot (first argument), to be released at the second.</param>
+public sealed record AttemptControls(
+    Func<CancellationToken, Task<bool>> StillWanted, Func<DateTimeOffset, DateTimeOffset, CancellationToken, Task> ParkAsync);
 
 /// <summary>
 /// The one place that says how a request reaches Twilio at most once, for messages and calls alike:
@@ -37,9 +44,7 @@ public sealed class OutboundAttempt(
     public const string SidConflict = "twilio_sid_conflict";
     public const string OutcomeUnknown = "outcome_unknown";
 
-    /// <param name="stillWanted">Asked again after a wait for the sender's slot: false when the request no longer goes (its batch was
-    /// paused or cancelled meanwhile; it has then been held or ended).</param>
-    public async Task RunAsync(OutboundTarget target, OutboundSend send, CancellationToken cancellationToken, Func<CancellationToken, Task<bool>>? stillWanted = null)
+    public async Task RunAsync(OutboundTarget target, OutboundSend send, AttemptControls controls, CancellationToken cancellationToken)
     {
         var config = await twilioConfigs.GetTwilioConfigAsync(target.DomainName, target.Channel, cancellationToken);
         if (config.Config is not { } account)
@@ -48,10 +53,17 @@ public sealed class OutboundAttempt(
             return;
         }
 
-        // The sender's pace holds across every worker copy: wait for its next slot (shared in PostgreSQL), before the claim, so that
-        // a batch paused or cancelled meanwhile still stops this request (stillWanted).
-        var slot = await pacing.WaitForSlotAsync(target.DomainName, target.Channel, account.FromNumber, cancellationToken);
-        if (slot?.Waited > TimeSpan.Zero && stillWanted is not null && !await stillWanted(cancellationToken))
+        // The sender's pace holds across every worker copy: its next slot is shared in PostgreSQL. A slot further off than a consumer
+        // may wait parks the message (the consumer moves on to other senders' messages); a near one is waited for here, before the
+        // claim, so that a batch paused or cancelled meanwhile still stops this request (StillWanted).
+        var slot = await pacing.TakeSlotAsync(target.DomainName, target.Channel, account.FromNumber, target.SenderSlotAt, cancellationToken);
+        if (pacing.ParkUntil(slot) is { } releaseAt)
+        {
+            await controls.ParkAsync(slot!.SlotAt, releaseAt, cancellationToken);
+            return;
+        }
+        await pacing.WaitAsync(slot, cancellationToken);
+        if (slot?.Waited > TimeSpan.Zero && !await controls.StillWanted(cancellationToken))
         {
             return;
         }
@@ -78,14 +90,22 @@ public sealed class OutboundAttempt(
             return;
         }
 
+        bool onTime;
         try
         {
-            await pacing.EnsureOnTimeAsync(slot, cancellationToken); // the create call follows its slot at once
+            onTime = await pacing.EnsureOnTimeAsync(slot, cancellationToken); // the create call follows its slot at once
         }
         catch
         {
             await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
             throw;
+        }
+        if (!onTime)
+        {
+            // The slot slipped by and the sender's next one is far off: give the claim back (Twilio was not called) and park.
+            await callLogs.ReleaseClaimAsync(target.RequestId, CancellationToken.None);
+            await controls.ParkAsync(slot!.SlotAt, pacing.ParkUntil(slot)!.Value, cancellationToken);
+            return;
         }
 
         TwilioCreated created;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Aventora.Billing.Usage;
+using Aventora.Outbound.Attempts;
 using Aventora.Persistence.Batches;
 using Aventora.Persistence.Campaigns;
 using Aventora.Persistence.CallLogs;
@@ -61,6 +62,30 @@ public sealed class CampaignGate(
                 return true;
         }
     }
+
+    /// <summary>
+    /// The controls a consumer hands its attempt: the batch check after a wait, and parking for the sender's pace, which holds
+    /// <paramref name="withSlot"/>'s message (the command carrying its slot) in the schedule until just before that slot.
+    /// </summary>
+    public AttemptControls ControlsFor<T>(ConsumeContext<T> context, Guid requestId, string? domainName, Guid? batchId, string holdKind,
+        Func<DateTimeOffset, T> withSlot) where T : class =>
+        new(ct => BatchAllowsAsync(context, requestId, domainName, batchId, holdKind, ct),
+            (slotAt, releaseAt, ct) => ParkAsync(withSlot(slotAt), requestId, domainName, batchId, holdKind, slotAt, releaseAt, ct));
+
+    private async Task ParkAsync<T>(T message, Guid requestId, string? domainName, Guid? batchId, string holdKind,
+        DateTimeOffset slotAt, DateTimeOffset releaseAt, CancellationToken ct) where T : class
+    {
+        var parked = await holds.HoldAsync(new OutboundHold
+        {
+            RequestId = requestId, DomainName = domainName, BatchId = batchId, MessageKind = holdKind,
+            Message = JsonSerializer.Serialize(message), DueAt = releaseAt, Reason = HoldReasons.SenderPace,
+        }, ParkableFrom, CallLogStatus.Scheduled, ct);
+        if (parked) logger.LogInformation("Parked until its sender's slot at {SlotAt:O} (released at {ReleaseAt:O})", slotAt, releaseAt);
+        else logger.LogInformation("Not parked: the request is no longer waiting to be sent");
+    }
+
+    // The dispatcher marks a request routed after it has published its command, so the worker may find it still received.
+    private static readonly string[] ParkableFrom = [CallLogStatus.Received, CallLogStatus.Routed];
 
     public const string BatchCancelledReason = "The batch was cancelled before this row was sent; nothing was sent or charged.";
 }

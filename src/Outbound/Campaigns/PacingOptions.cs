@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Aventora.Outbound.Campaigns;
 
 /// <summary>Binds the <c>Pacing</c> section: each sender number's default pace by kind, and how Twilio's throttling slows it.</summary>
-public sealed class PacingOptions
+public sealed class PacingOptions : IValidatableObject
 {
     public const string Section = "Pacing";
 
@@ -30,6 +30,20 @@ public sealed class PacingOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "Pacing:LateTolerance must be between 1 ms and 1 minute.")]
     public TimeSpan LateTolerance { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// A send whose sender slot is further off than this is parked in the schedule (<c>outbound_holds</c>) and the consumer moves on,
+    /// so a paced sender's backlog never holds a worker that another sender's message is waiting for.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Pacing:ParkBeyond must be between 50 ms and 1 minute.")]
+    public TimeSpan ParkBeyond { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A parked send is released this long before its slot and waits the rest in the worker: keep it above the dispatcher's
+    /// <c>Scheduler:PollInterval</c> plus a broker hop, or released sends miss their slot and take a new one.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = "Pacing:ReleaseAhead must be between 10 ms and 1 minute.")]
+    public TimeSpan ReleaseAhead { get; set; } = TimeSpan.FromSeconds(1.5);
+
     /// <summary>After a 429/20429 the sender's next slot is at least this far ahead.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Pacing:ThrottleBackoff must be between 0 and 10 minutes.")]
     public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromSeconds(5);
@@ -40,4 +54,10 @@ public sealed class PacingOptions
 
     [Range(1, 100, ErrorMessage = "Pacing:ThrottleSlowdown must be between 1 and 100.")]
     public double ThrottleSlowdown { get; set; } = 2;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ReleaseAhead >= ParkBeyond)
+            yield return new ValidationResult($"Pacing:ReleaseAhead ({ReleaseAhead}) must be shorter than Pacing:ParkBeyond ({ParkBeyond}), or a released send would be parked again.");
+    }
 }

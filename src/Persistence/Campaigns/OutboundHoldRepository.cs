@@ -9,6 +9,8 @@ public static class HoldReasons
     public const string SendAt = "send_at";
     public const string QuietHours = "quiet_hours";
     public const string BatchPaused = "batch_paused";
+    /// <summary>Its sender's next slot is further off than a consumer may wait (Pacing:ParkBeyond): parked, not held in memory.</summary>
+    public const string SenderPace = "sender_pace";
 }
 
 /// <summary>Which message a hold publishes again when it is released.</summary>

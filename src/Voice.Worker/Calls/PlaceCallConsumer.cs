@@ -32,12 +32,13 @@ public sealed class PlaceCallConsumer(
         var command = context.Message;
         // A released hold is taken here; a paused or cancelled batch's row stops here.
         if (!await gate.MayGoAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall)) return;
-        var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber);
+        var target = new OutboundTarget(command.RequestId, command.DomainName, command.Channel, command.PhoneNumber, command.SenderSlotAt);
         var voicemailMode = command.Channel == Contracts.Channels.Phone && command.DomainName is { } domain
             ? CampaignSettings.From(await metadata.GetDomainMetadataAsync(domain, context.CancellationToken)).VoicemailMode
             : VoicemailModes.Off;
-        await attempt.RunAsync(target, new Call(twilio, ingress.Value, command, voicemailMode), context.CancellationToken,
-            ct => gate.BatchAllowsAsync(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall, ct));
+        await attempt.RunAsync(target, new Call(twilio, ingress.Value, command, voicemailMode),
+            gate.ControlsFor(context, command.RequestId, command.DomainName, command.BatchId, HoldKinds.PlaceCall, slot => command with { SenderSlotAt = slot }),
+            context.CancellationToken);
     }
 
     private sealed class Call(TwilioClientFactory twilio, IngressOptions ingress, PlaceCall command, string voicemailMode) : OutboundSend
