@@ -274,6 +274,8 @@ public static class BatchEndpoints
         }
         if (to == BatchControl.Cancelled)
             await holds.CancelBatchAsync(batch.Id, clock.GetUtcNow(), CampaignGateReason, ct);
+        if (to == BatchControl.Paused)
+            await holds.PauseParkedAsync(batch.Id, clock.GetUtcNow(), ct);
         return Results.Ok(await ViewAsync(changed ?? (await batches.FindAsync(batch.Id, ct))!, callLogs, ct));
     }
 

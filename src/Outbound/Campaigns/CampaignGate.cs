@@ -26,7 +26,11 @@ public sealed class CampaignGate(
         where T : class
     {
         var ct = context.CancellationToken;
-        if (OutboundLanes.IsRelease(context, holdKind) && !await holds.TakeAsync(requestId, CallLogStatus.Routed, ct))
+        // A release whose hold is gone was taken already: by another copy of it (stop), or by this one on an earlier try that a
+        // transient error (a 429, a database blip) sent back for a retry; the request then still waits to be sent, and goes on.
+        // The claim before the create call keeps it to one send either way.
+        if (OutboundLanes.IsRelease(context, holdKind) && !await holds.TakeAsync(requestId, CallLogStatus.Routed, ct)
+            && (await callLogs.FindAsync(requestId, ct))?.Status is not (CallLogStatus.Routed or CallLogStatus.Received))
         {
             logger.LogInformation("Released request already taken on; duplicate release ignored");
             return false;

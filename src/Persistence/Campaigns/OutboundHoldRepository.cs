@@ -1,4 +1,5 @@
 using Dapper;
+using Aventora.Persistence.Requests;
 using Npgsql;
 
 namespace Aventora.Persistence.Campaigns;
@@ -43,15 +44,17 @@ public sealed record OutboundHold
 /// </summary>
 public sealed class OutboundHoldRepository(NpgsqlDataSource dataSource)
 {
+    private static readonly string HoldSql = RequestTransitions.Update("@status", "send_at = @DueAt",
+        "c.id = @RequestId AND c.status = ANY(@from)", "SELECT count(*)::int FROM moved");
+
     /// <summary>Holds the request if its call_logs row is in one of <paramref name="from"/>; false (nothing changed) otherwise.</summary>
     public async Task<bool> HoldAsync(OutboundHold hold, string[] from, string status, CancellationToken cancellationToken)
     {
         hold = hold with { DueAt = hold.DueAt.ToUniversalTime() }; // Npgsql writes timestamptz from UTC values only
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var moved = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET status = @status, send_at = @DueAt, updated_at = now() WHERE id = @RequestId AND status = ANY(@from)
-            """, new { status, from, hold.DueAt, hold.RequestId }, transaction, cancellationToken: cancellationToken));
+        var moved = await connection.ExecuteScalarAsync<int>(new CommandDefinition(HoldSql,
+            new { status, from, hold.DueAt, hold.RequestId }, transaction, cancellationToken: cancellationToken));
         if (moved != 1) return false;
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO outbound_holds (request_id, domain_name, batch_id, message_kind, message, due_at, reason)
@@ -82,6 +85,10 @@ public sealed class OutboundHoldRepository(NpgsqlDataSource dataSource)
             """, new { now, leaseFor, limit }, cancellationToken: cancellationToken))).AsList();
     }
 
+    private static readonly string TakeSql = RequestTransitions.Update("@status", "",
+        "c.id IN (SELECT request_id FROM taken) AND c.status IN ('scheduled', 'paused')", "SELECT count(*)::int FROM moved",
+        with: "taken AS (DELETE FROM outbound_holds WHERE request_id = @requestId AND leased_until IS NOT NULL RETURNING request_id)");
+
     /// <summary>
     /// The released message arrived: deletes the (leased) hold and moves the request from <c>scheduled</c>/<c>paused</c> to
     /// <paramref name="status"/>, in one statement. False when there was nothing to take (a second copy of the release).
@@ -89,32 +96,50 @@ public sealed class OutboundHoldRepository(NpgsqlDataSource dataSource)
     public async Task<bool> TakeAsync(Guid requestId, string status, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            WITH taken AS (DELETE FROM outbound_holds WHERE request_id = @requestId AND leased_until IS NOT NULL RETURNING request_id)
-            UPDATE call_logs SET status = @status, updated_at = now()
-            WHERE id IN (SELECT request_id FROM taken) AND status IN ('scheduled', 'paused')
-            """, new { requestId, status }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(TakeSql, new { requestId, status }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    private const string Cancelled = "error_code = 'cancelled', error_message = @reason";
+
+    private static readonly string CancelSql = RequestTransitions.Update("'cancelled'", Cancelled,
+        "c.id IN (SELECT request_id FROM gone)", "SELECT count(*)::int FROM moved",
+        with: "gone AS (DELETE FROM outbound_holds WHERE request_id = @requestId AND (leased_until IS NULL OR leased_until < @now) RETURNING request_id)");
+
+    private static readonly string CancelBatchSql = RequestTransitions.Update("'cancelled'", Cancelled,
+        "c.id IN (SELECT request_id FROM gone)", "SELECT count(*)::int FROM moved",
+        with: "gone AS (DELETE FROM outbound_holds WHERE batch_id = @batchId AND (leased_until IS NULL OR leased_until < @now) RETURNING request_id)");
+
+    private static readonly string PauseParkedSql = RequestTransitions.Update("'paused'", "",
+        "c.id IN (SELECT request_id FROM parked) AND c.status = 'scheduled'", "SELECT count(*)::int FROM moved",
+        with: """
+            parked AS (UPDATE outbound_holds SET reason = 'batch_paused', due_at = @now
+                       WHERE batch_id = @batchId AND reason = 'sender_pace' AND (leased_until IS NULL OR leased_until < @now)
+                       RETURNING request_id)
+            """);
+
+    /// <summary>
+    /// The batch was paused: its rows parked for their sender's pace wait with the batch instead (<c>paused</c>), and go when it
+    /// resumes, taking a new slot then. How many.
+    /// </summary>
+    public async Task<int> PauseParkedAsync(Guid batchId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(PauseParkedSql, new { batchId, now = now.ToUniversalTime() },
+            commandTimeout: 120, cancellationToken: cancellationToken));
     }
 
     /// <summary>Cancels a held request that is not being released at this moment; false when there was none to cancel.</summary>
     public async Task<bool> CancelAsync(Guid requestId, DateTimeOffset now, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            WITH gone AS (DELETE FROM outbound_holds WHERE request_id = @requestId AND (leased_until IS NULL OR leased_until < @now) RETURNING request_id)
-            UPDATE call_logs SET status = 'cancelled', error_code = 'cancelled', error_message = @reason, updated_at = now()
-            WHERE id IN (SELECT request_id FROM gone)
-            """, new { requestId, now, reason }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(CancelSql, new { requestId, now, reason }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>Cancels every held request of the batch not being released at this moment; how many.</summary>
     public async Task<int> CancelBatchAsync(Guid batchId, DateTimeOffset now, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            WITH gone AS (DELETE FROM outbound_holds WHERE batch_id = @batchId AND (leased_until IS NULL OR leased_until < @now) RETURNING request_id)
-            UPDATE call_logs SET status = 'cancelled', error_code = 'cancelled', error_message = @reason, updated_at = now()
-            WHERE id IN (SELECT request_id FROM gone)
-            """, new { batchId, now, reason }, commandTimeout: 120, cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(CancelBatchSql, new { batchId, now, reason }, commandTimeout: 120,
+            cancellationToken: cancellationToken));
     }
 }
