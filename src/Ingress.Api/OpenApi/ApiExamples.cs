@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Aventora.Contracts.StatusWebhooks;
 using Aventora.Ingress.Api.Admin;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.StatusWebhooks;
@@ -43,7 +44,11 @@ public static class ApiExamples
         {
             DeliveryId = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7"), RequestId = RequestId, Sequence = 2, EventType = "request.status",
             Status = "failing", Attempts = 3, LastStatusCode = 500, LastError = "The endpoint answered 500.", NextAttemptAt = At.AddMinutes(2).UtcDateTime,
-            CreatedAt = At.UtcDateTime, Payload = JsonNode.Parse("""{"event":"request.status","request_id":"5b3e0c1e-8f1d-4a53-9d7e-0c2a9b1f4e21","status":"delivered"}"""),
+            CreatedAt = At.UtcDateTime, Payload = new RequestStatusEvent
+            {
+                Event = "request.status", RequestId = RequestId, DomainName = "clinic.example", Sequence = 2, Channel = "sms", Status = "delivered",
+                TwilioSid = "SM0123456789abcdef0123456789abcdef", OccurredAt = At,
+            },
         },
     };
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Aventora.Contracts.StatusWebhooks;
 using Aventora.Domains.StatusWebhooks;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Persistence.StatusWebhooks;
@@ -32,7 +34,7 @@ public sealed record StatusWebhookDelivery
     public DateTime CreatedAt { get; init; }
     public DateTime? DeliveredAt { get; init; }
     /// <summary>The JSON POSTed to the endpoint.</summary>
-    public JsonNode? Payload { get; init; }
+    public RequestStatusEvent? Payload { get; init; }
 }
 
 /// <summary>
@@ -136,6 +138,6 @@ public static class StatusWebhookEndpoints
         DeliveryId = row.Id, RequestId = row.RequestId, Sequence = row.Sequence, EventType = row.EventType, Status = row.Status,
         Attempts = row.Attempts, LastStatusCode = row.LastStatusCode, LastError = row.LastError,
         NextAttemptAt = row.Status is "pending" or "failing" ? row.NextAttemptAt : null, CreatedAt = row.CreatedAt, DeliveredAt = row.DeliveredAt,
-        Payload = JsonNode.Parse(row.Payload),
+        Payload = JsonSerializer.Deserialize<RequestStatusEvent>(row.Payload),
     };
 }

@@ -57,6 +57,21 @@ public static class CallLogLifecycle
     public static bool MayMove(string current, string next) =>
         Rank(current) is { } from && Rank(next) is { } to && from < to;
 
+    /// <summary>
+    /// Is the request settled, with nothing more to wait for? A final status, or a message (sms, wmsg) Twilio delivered: only
+    /// <c>read</c> may still follow, and nothing about it is billed or retried.
+    /// </summary>
+    public static bool IsSettled(string channel, string status) =>
+        IsFinal(status) || (channel is Contracts.Channels.Sms or Contracts.Channels.WhatsAppMessage && status is "delivered" or "read");
+
+    /// <summary>
+    /// Every status a request can show, in lifecycle order: what <c>GET /statuses</c> serves, so clients (the console's filters and
+    /// its "final" mark) read the lifecycle instead of copying it. <c>paused</c> and <c>inbound</c> have no rank: only the schedule
+    /// moves a paused request, and a conversation a person started is not sent.
+    /// </summary>
+    public static IReadOnlyList<string> AllStatuses { get; } =
+        Ranks.OrderBy(r => r.Value).Select(r => r.Key).Prepend(CallLogStatus.Inbound).Append(CallLogStatus.Paused).Distinct().ToArray();
+
     /// <summary>Every status a request may be in to move to <paramref name="next"/>: the guard of the UPDATE.</summary>
     public static string[] Before(string next) =>
         Rank(next) is { } to ? Ranks.Where(r => r.Value < to).Select(r => r.Key).ToArray() : [];

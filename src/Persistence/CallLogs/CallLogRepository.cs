@@ -1,4 +1,5 @@
 using Dapper;
+using Aventora.Persistence.Requests;
 using Npgsql;
 
 namespace Aventora.Persistence.CallLogs;
@@ -10,13 +11,14 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     public async Task<bool> TryInsertAsync(CallLog log, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number)
-            VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber)
-            ON CONFLICT (id) DO NOTHING
-            """, log, cancellationToken: cancellationToken));
+        var inserted = await connection.ExecuteScalarAsync<int>(new CommandDefinition(InsertSql, log, cancellationToken: cancellationToken));
         return inserted == 1;
     }
+
+    private static readonly string InsertSql = RequestTransitions.Insert(
+        "id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number",
+        "@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber",
+        "SELECT count(*)::int FROM moved");
 
     public async Task<CallLog?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -46,15 +48,25 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
             $"SELECT {Columns.Of<CallLog>()} FROM call_logs WHERE twilio_sid = @twilioSid", new { twilioSid }, cancellationToken: cancellationToken));
     }
 
+    private static readonly string MoveSql = RequestTransitions.Update("@to", "", "c.id = @id AND c.status = ANY(@from)", "SELECT count(*)::int FROM moved");
+
     /// <summary>Moves the request from one state to the next; false when it is no longer in <paramref name="from"/>.</summary>
     public async Task<bool> TryMoveAsync(Guid id, string[] from, string to, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var moved = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE call_logs SET status = @to, updated_at = now() WHERE id = @id AND status = ANY(@from)",
-            new { id, from, to }, cancellationToken: cancellationToken));
+        var moved = await connection.ExecuteScalarAsync<int>(new CommandDefinition(MoveSql, new { id, from, to }, cancellationToken: cancellationToken));
         return moved == 1;
     }
+
+    private static readonly string InsertAndReadSql = RequestTransitions.Insert(
+        "id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number, send_at",
+        "@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber, @SendAt",
+        """
+        SELECT COALESCE((SELECT status FROM moved), (SELECT status FROM call_logs WHERE id = @Id)),
+               EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = COALESCE(@DomainName, '') AND phone_number = @PhoneNumber
+                             AND domain_id IS NOT DISTINCT FROM aventora_domain_id(COALESCE(@DomainName, '')))
+               OR EXISTS (SELECT 1 FROM sender_opt_outs WHERE sender_number = @SenderNumber AND phone_number = @PhoneNumber)
+        """);
 
     /// <summary>
     /// Records a new request and reads where it stands, in one round trip: its status (<c>received</c> when new, else how far an
@@ -66,18 +78,12 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
         var parameters = new DynamicParameters(log);
         parameters.Add("SenderNumber", senderNumber);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<(string, bool)>(new CommandDefinition("""
-            WITH inserted AS (
-                INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, name, email, source, status, batch_id, line_number, send_at)
-                VALUES (@Id, @DomainName, @Channel, @PhoneNumber, @Type, @Instruction, @Name, @Email, @Source, @Status, @BatchId, @LineNumber, @SendAt)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING status)
-            SELECT COALESCE((SELECT status FROM inserted), (SELECT status FROM call_logs WHERE id = @Id)),
-                   EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = COALESCE(@DomainName, '') AND phone_number = @PhoneNumber
-                                 AND domain_id IS NOT DISTINCT FROM aventora_domain_id(COALESCE(@DomainName, '')))
-                   OR EXISTS (SELECT 1 FROM sender_opt_outs WHERE sender_number = @SenderNumber AND phone_number = @PhoneNumber)
-            """, parameters, cancellationToken: cancellationToken));
+        return await connection.QuerySingleAsync<(string, bool)>(new CommandDefinition(InsertAndReadSql, parameters, cancellationToken: cancellationToken));
     }
+
+    private static readonly string ClaimSql = RequestTransitions.Update("'sending'",
+        "attempt_started_at = now(), attempt_account_sid = @accountSid, attempt_from = @fromNumber",
+        "c.id = @id AND c.status IN ('received', 'routed')", "SELECT count(*)::int FROM moved");
 
     /// <summary>
     /// Claims the request for its one send attempt (status <c>sending</c>), remembering when and from which account and number,
@@ -86,33 +92,38 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     public async Task<bool> TryClaimAsync(Guid id, string accountSid, string fromNumber, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var claimed = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET status = 'sending', attempt_started_at = now(), attempt_account_sid = @accountSid, attempt_from = @fromNumber,
-                   updated_at = now()
-            WHERE id = @id AND status IN ('received', 'routed')
-            """, new { id, accountSid, fromNumber }, cancellationToken: cancellationToken));
+        var claimed = await connection.ExecuteScalarAsync<int>(new CommandDefinition(ClaimSql, new { id, accountSid, fromNumber }, cancellationToken: cancellationToken));
         return claimed == 1;
     }
+
+    private static readonly string ReleaseClaimSql = RequestTransitions.Update("'routed'",
+        "attempt_started_at = NULL, attempt_account_sid = NULL, attempt_from = NULL",
+        "c.id = @id AND c.status = 'sending' AND c.twilio_sid IS NULL", "SELECT count(*)::int FROM moved");
 
     /// <summary>Gives the claim back: only ever before Twilio was called, so the retry may send.</summary>
     public async Task ReleaseClaimAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET status = 'routed', attempt_started_at = NULL, attempt_account_sid = NULL, attempt_from = NULL, updated_at = now()
-            WHERE id = @id AND status = 'sending' AND twilio_sid IS NULL
-            """, new { id }, cancellationToken: cancellationToken));
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(ReleaseClaimSql, new { id }, cancellationToken: cancellationToken));
     }
+
+    private static readonly string UnconfirmedSql = RequestTransitions.Update("'unconfirmed'",
+        "error_message = @reason, reconcile_after = now() + @reconcileAfter", "c.id = @id AND c.status = 'sending'", "SELECT count(*)::int FROM moved");
 
     /// <summary>Twilio may have created the message or call, but its answer was lost: the reconciler decides, nothing resends.</summary>
     public async Task MarkUnconfirmedAsync(Guid id, string reason, TimeSpan reconcileAfter, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET status = 'unconfirmed', error_message = @reason, reconcile_after = now() + @reconcileAfter, updated_at = now()
-            WHERE id = @id AND status = 'sending'
-            """, new { id, reason, reconcileAfter }, cancellationToken: cancellationToken));
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(UnconfirmedSql, new { id, reason, reconcileAfter }, cancellationToken: cancellationToken));
     }
+
+    private static readonly string AcceptedSql = RequestTransitions.Update(
+        "CASE WHEN c.status = ANY(@before) THEN @twilioStatus ELSE c.status END",
+        """
+        twilio_sid = @twilioSid,
+        twilio_status = CASE WHEN c.status = ANY(@before) THEN @twilioStatus ELSE c.twilio_status END,
+        error_message = CASE WHEN c.status = 'unconfirmed' THEN NULL ELSE c.error_message END
+        """, "c.id = @id", "SELECT count(*)::int FROM moved");
 
     /// <summary>
     /// Twilio accepted the message or call: remember its SID, and its first status unless a status callback already moved the
@@ -123,34 +134,29 @@ public sealed class CallLogRepository(NpgsqlDataSource dataSource)
     {
         var before = CallLogLifecycle.Before(twilioStatus);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET twilio_sid = @twilioSid,
-                   twilio_status = CASE WHEN status = ANY(@before) THEN @twilioStatus ELSE twilio_status END,
-                   status = CASE WHEN status = ANY(@before) THEN @twilioStatus ELSE status END,
-                   error_message = CASE WHEN status = 'unconfirmed' THEN NULL ELSE error_message END,
-                   updated_at = now()
-            WHERE id = @id
-            """, new { id, twilioSid, twilioStatus, before }, cancellationToken: cancellationToken));
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(AcceptedSql, new { id, twilioSid, twilioStatus, before }, cancellationToken: cancellationToken));
     }
+
+    private static readonly string FailureSql = RequestTransitions.Update("@status", "error_code = @errorCode, error_message = @errorMessage",
+        "c.id = @id AND NOT (c.status = ANY(@final))", "SELECT count(*)::int FROM moved");
 
     /// <summary>Ends the request as <paramref name="status"/> with a reason a person can act on (unless it already ended).</summary>
     public async Task RecordFailureAsync(Guid id, string status, string errorCode, string errorMessage, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET status = @status, error_code = @errorCode, error_message = @errorMessage, updated_at = now()
-            WHERE id = @id AND NOT (status = ANY(@final))
-            """, new { id, status, errorCode, errorMessage, final = CallLogLifecycle.FinalStatuses }, cancellationToken: cancellationToken));
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(FailureSql,
+            new { id, status, errorCode, errorMessage, final = CallLogLifecycle.FinalStatuses }, cancellationToken: cancellationToken));
     }
+
+    private static readonly string EndSql = RequestTransitions.Update("@status", "error_code = @errorCode, error_message = @errorMessage",
+        "c.id = @id AND c.status = ANY(@from)", "SELECT count(*)::int FROM moved");
 
     /// <summary>Ends the request as <paramref name="status"/> only while it is in one of <paramref name="from"/>; false otherwise.</summary>
     public async Task<bool> TryEndAsync(Guid id, string[] from, string status, string errorCode, string errorMessage, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE call_logs SET status = @status, error_code = @errorCode, error_message = @errorMessage, updated_at = now()
-            WHERE id = @id AND status = ANY(@from)
-            """, new { id, from, status, errorCode, errorMessage }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(EndSql, new { id, from, status, errorCode, errorMessage },
+            cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>

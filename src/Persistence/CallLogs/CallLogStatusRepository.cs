@@ -1,4 +1,5 @@
 using Dapper;
+using Aventora.Persistence.Requests;
 using Npgsql;
 
 namespace Aventora.Persistence.CallLogs;
@@ -48,23 +49,40 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
             ? ApplyToRequestAsync(id, domainName, channel, report, cancellationToken)
             : ApplyBySidAsync(report, cancellationToken);
 
+    private const string Reported = """
+        twilio_status = @status,
+        error_code = COALESCE(@errorCode, c.error_code), error_message = COALESCE(@errorMessage, c.error_message),
+        duration_seconds = COALESCE(@durationSeconds, c.duration_seconds)
+        """;
+
+    // What the row settled at: the moved row's, else the row's own (a late report that moved nothing).
+    private const string Settled = """
+        SELECT c.id AS Id, c.domain_name AS DomainName, c.channel AS Channel, c.type AS Type, c.phone_number AS PhoneNumber,
+               moved.id IS NOT NULL AS Moved, COALESCE(moved.status, c.status) AS Status,
+               CASE WHEN moved.id IS NOT NULL THEN moved.duration_seconds ELSE c.duration_seconds END AS DurationSeconds
+        """;
+
+    private static readonly string BySidSql = RequestTransitions.Update("@status", Reported,
+        "c.twilio_sid = @twilioSid AND c.status = ANY(@from)",
+        Settled + "\nFROM call_logs c LEFT JOIN moved ON moved.id = c.id WHERE c.twilio_sid = @twilioSid");
+
+    private static readonly string ToRequestSql = RequestTransitions.Update("@status",
+        Reported + ",\ntwilio_sid = CASE WHEN @recordSid THEN COALESCE(c.twilio_sid, @twilioSid) ELSE c.twilio_sid END",
+        "c.id = target.id AND c.status = ANY(@from)",
+        Settled + "\nFROM call_logs c JOIN target ON target.id = c.id LEFT JOIN moved ON moved.id = c.id",
+        from: "target",
+        with: """
+            target AS (
+                SELECT id FROM call_logs
+                WHERE id = @requestId AND domain_name IS NOT DISTINCT FROM @domainName AND channel = @channel
+                  AND (twilio_sid IS NULL OR twilio_sid = @twilioSid))
+            """);
+
     private async Task<StatusApplied?> ApplyBySidAsync(StatusReport report, CancellationToken cancellationToken)
     {
         var from = CallLogLifecycle.Before(report.Status);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition("""
-            WITH moved AS (
-                UPDATE call_logs c
-                SET status = @status, twilio_status = @status,
-                    error_code = COALESCE(@errorCode, c.error_code), error_message = COALESCE(@errorMessage, c.error_message),
-                    duration_seconds = COALESCE(@durationSeconds, c.duration_seconds), updated_at = now()
-                WHERE c.twilio_sid = @twilioSid AND c.status = ANY(@from)
-                RETURNING c.id, c.status, c.duration_seconds)
-            SELECT c.id AS Id, c.domain_name AS DomainName, c.channel AS Channel, c.type AS Type, c.phone_number AS PhoneNumber,
-                   moved.id IS NOT NULL AS Moved, COALESCE(moved.status, c.status) AS Status,
-                   CASE WHEN moved.id IS NOT NULL THEN moved.duration_seconds ELSE c.duration_seconds END AS DurationSeconds
-            FROM call_logs c LEFT JOIN moved ON moved.id = c.id WHERE c.twilio_sid = @twilioSid
-            """, new { report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage, report.DurationSeconds, from },
+        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition(BySidSql, new { report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage, report.DurationSeconds, from },
             cancellationToken: cancellationToken));
     }
 
@@ -73,24 +91,7 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
     {
         var from = CallLogLifecycle.Before(report.Status);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition("""
-            WITH target AS (
-                SELECT id FROM call_logs
-                WHERE id = @requestId AND domain_name IS NOT DISTINCT FROM @domainName AND channel = @channel
-                  AND (twilio_sid IS NULL OR twilio_sid = @twilioSid)),
-            moved AS (
-                UPDATE call_logs c
-                SET status = @status, twilio_status = @status,
-                    twilio_sid = CASE WHEN @recordSid THEN COALESCE(c.twilio_sid, @twilioSid) ELSE c.twilio_sid END,
-                    error_code = COALESCE(@errorCode, c.error_code), error_message = COALESCE(@errorMessage, c.error_message),
-                    duration_seconds = COALESCE(@durationSeconds, c.duration_seconds), updated_at = now()
-                FROM target WHERE c.id = target.id AND c.status = ANY(@from)
-                RETURNING c.id, c.status, c.duration_seconds)
-            SELECT c.id AS Id, c.domain_name AS DomainName, c.channel AS Channel, c.type AS Type, c.phone_number AS PhoneNumber,
-                   moved.id IS NOT NULL AS Moved, COALESCE(moved.status, c.status) AS Status,
-                   CASE WHEN moved.id IS NOT NULL THEN moved.duration_seconds ELSE c.duration_seconds END AS DurationSeconds
-            FROM call_logs c JOIN target ON target.id = c.id LEFT JOIN moved ON moved.id = c.id
-            """, new
+        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition(ToRequestSql, new
             {
                 requestId, domainName, channel, report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage,
                 report.DurationSeconds, from, recordSid,

@@ -44,7 +44,7 @@ public sealed class RequestLogRepository(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>One status a request had, and when (<c>request_status_history</c>, written by a trigger on <c>call_logs</c>).</summary>
+/// <summary>One status a request had, and when (<c>request_status_history</c>, written with each change by <see cref="Requests.RequestTransitions"/>).</summary>
 public sealed record RequestStatusChange
 {
     public required string Status { get; init; }

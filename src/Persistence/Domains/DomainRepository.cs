@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Aventora.Persistence.Secrets;
 using Dapper;
+using Aventora.Persistence.Requests;
 using Npgsql;
 
 namespace Aventora.Persistence.Domains;
@@ -121,21 +122,26 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtecto
     /// held requests are cancelled, and its data stays
     /// under its id for audit, so a domain created again under this name is a new tenant with nothing in it.
     /// </summary>
+    // Its webhook goes with it (and its requests cancelled here send it no event); requests still waiting for their time
+    // (send_at, quiet hours, their sender's pace) will not go.
+    private static readonly string DeleteSql = RequestTransitions.Update("'cancelled'",
+        "error_message = 'The domain was deleted before the request went: nothing was sent or charged.'",
+        "c.id = held.request_id", "SELECT count(*)::int FROM kept", from: "held", webhooks: false,
+        with: """
+            gone AS (DELETE FROM domains WHERE name = @name RETURNING id, name, generation, created_at, credits_enforced),
+            kept AS (INSERT INTO deleted_domains (id, name, generation, created_at, credits_enforced)
+                     SELECT id, name, generation, created_at, credits_enforced FROM gone RETURNING 1),
+            webhook_gone AS (DELETE FROM status_webhooks w USING gone WHERE w.domain_name = gone.name),
+            -- Events not yet delivered were the deleted tenant's: none may reach a tenant that takes the name next.
+            undelivered_gone AS (DELETE FROM status_webhook_deliveries d USING gone
+                                 WHERE d.domain_name = gone.name AND d.status IN ('pending', 'failing')),
+            held AS (DELETE FROM outbound_holds h USING gone WHERE h.domain_name = gone.name RETURNING h.request_id)
+            """);
+
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-            WITH gone AS (DELETE FROM domains WHERE name = @name RETURNING id, name, generation, created_at, credits_enforced),
-                 kept AS (INSERT INTO deleted_domains (id, name, generation, created_at, credits_enforced)
-                          SELECT id, name, generation, created_at, credits_enforced FROM gone RETURNING 1),
-                 -- Its webhook goes with it; requests still waiting for their time (send_at, quiet hours) will not go.
-                 webhook AS (DELETE FROM status_webhooks w USING gone WHERE w.domain_name = gone.name),
-                 held AS (DELETE FROM outbound_holds h USING gone WHERE h.domain_name = gone.name RETURNING h.request_id),
-                 ended AS (UPDATE call_logs c SET status = 'cancelled', updated_at = now(),
-                                  error_message = 'The domain was deleted before the request went: nothing was sent or charged.'
-                           FROM held WHERE c.id = held.request_id)
-            SELECT count(*)::int FROM kept
-            """, new { name }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(DeleteSql, new { name }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>The live domain's <see cref="Tenants.Key"/>, or null when there is no such domain.</summary>

@@ -48,8 +48,8 @@ public sealed class ControlCharacterTests(SystemFixture system)
         await using (var db = await system.Database.OpenConnectionAsync())
         {
             await Dapper.SqlMapper.ExecuteAsync(db, """
-                INSERT INTO call_logs (id, domain_name, channel, phone_number, type, instruction, source, status)
-                VALUES (@requestId, @domain, 'phone', @person, 'informational', 'Call with a broken script', 'api', 'sending')
+                INSERT INTO call_logs (id, domain_name, domain_id, channel, phone_number, type, instruction, source, status)
+                VALUES (@requestId, @domain, (SELECT id FROM domains WHERE name = @domain), 'phone', @person, 'informational', 'Call with a broken script', 'api', 'sending')
                 """, new { requestId, domain, person });
         }
         var sid = await PlaceCallWithTwimlAsync(twilio.Urls.First(), account, person, "<Response><Say>Hello \u0001 Jane</Say></Response>");
