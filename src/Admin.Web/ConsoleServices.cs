@@ -41,6 +41,7 @@ public static class ConsoleServices
     public static IServiceCollection AddIngressApiClient(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<IngressApiOptions>().Bind(configuration.GetSection(IngressApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StatusVocabulary>();
         services.AddHttpClient<IngressApiClient>((sp, http) =>
         {
             var options = sp.GetRequiredService<IOptions<IngressApiOptions>>().Value;

@@ -21,6 +21,9 @@ public sealed class IngressApiClient(HttpClient http, IServiceProvider services,
 
     public Task<ApiResult<StartAnswer>> StartAsync(object body, CancellationToken ct) => SendAsync<StartAnswer>(HttpMethod.Post, "start", JsonBody(body), null, ct);
 
+    /// <summary>The request lifecycle's statuses (<see cref="StatusVocabulary"/> keeps them).</summary>
+    public Task<ApiResult<StatusList>> GetStatusesAsync(CancellationToken ct) => SendAsync<StatusList>(HttpMethod.Get, "statuses", null, null, ct);
+
     public Task<ApiResult<RequestDetail>> GetRequestAsync(Guid id, CancellationToken ct) => SendAsync<RequestDetail>(HttpMethod.Get, $"requests/{id}", null, null, ct);
 
     public Task<ApiResult<RequestPage>> ListRequestsAsync(RequestQuery q, CancellationToken ct)

@@ -17,6 +17,20 @@ public sealed record RequestLogItem(
     Guid RequestId, string? DomainName, string Channel, string PhoneNumber, string Type, string Source, string Status, Guid? BatchId,
     int? LineNumber, string? ErrorCode, string? ErrorMessage, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
+/// <summary>
+/// One status of the lifecycle, as <c>GET /statuses</c> lists them: <c>final</c> when nothing may follow it, and the channels for
+/// which a request at it is settled (<c>settled_for</c>: every channel when final; sms and wmsg at delivered and read).
+/// </summary>
+public sealed record RequestStatusInfo(string Status, bool Final, IReadOnlyList<string> SettledFor);
+
+/// <summary>The answer of <c>GET /statuses</c>: every status a request can show, in lifecycle order.</summary>
+public sealed record RequestStatusVocabulary(IReadOnlyList<RequestStatusInfo> Statuses)
+{
+    public static RequestStatusVocabulary FromLifecycle { get; } = new(CallLogLifecycle.AllStatuses
+        .Select(s => new RequestStatusInfo(s, CallLogLifecycle.IsFinal(s), Channels.ValidChannels.Where(c => CallLogLifecycle.IsSettled(c, s)).ToArray()))
+        .ToArray());
+}
+
 /// <summary>The answer of <c>GET /me</c>: the admin key (<c>is_admin</c>, no <c>domain_name</c>), or the domain a key belongs to.</summary>
 public sealed record MeView(bool IsAdmin, string? DomainName);
 
@@ -40,6 +54,8 @@ public static partial class RequestLogEndpoints
             var caller = Caller.From(http.User);
             return TypedResults.Ok(new MeView(caller.IsAdmin, caller.DomainName));
         }).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
+        // The lifecycle's vocabulary, so no client keeps a copy of it that can drift.
+        app.MapGet("/statuses", () => TypedResults.Ok(RequestStatusVocabulary.FromLifecycle)).RequireAuthorization(ApiKeyAuthentication.AnyCaller);
         return app;
     }
 
@@ -60,8 +76,8 @@ public static partial class RequestLogEndpoints
         if (channel is not null && !Channels.ValidChannels.Contains(channel))
             Add("channel", $"channel '{channel}' is not valid: use one of {string.Join(", ", Channels.ValidChannels)}.");
         var status = Field("status")?.ToLowerInvariant();
-        if (status is not null && !StatusPattern().IsMatch(status))
-            Add("status", "status may hold only letters, '_' and '-' (at most 40), as in received, queued, delivered, completed, failed.");
+        if (status is not null && !CallLogLifecycle.AllStatuses.Contains(status))
+            Add("status", $"status '{(StatusPattern().IsMatch(status) ? status : "(not a status)")}' is not one a request can have: use one of {string.Join(", ", CallLogLifecycle.AllStatuses)} (GET /statuses lists them).");
         var source = Field("source")?.ToLowerInvariant();
         if (source == "batch") source = RequestSources.Csv;
         if (source is not null && !Sources.Contains(source))

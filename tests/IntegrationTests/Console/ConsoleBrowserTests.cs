@@ -205,6 +205,38 @@ public sealed class ConsoleBrowserTests(SystemFixture system, BrowserFixture bro
     }
 
     [Fact]
+    public async Task A_cancelled_request_shows_as_final_and_every_status_of_the_lifecycle_can_be_filtered_on()
+    {
+        var (domain, key) = await DomainAsync("ui-cancel");
+        var body = Api.StartBody(SystemFixture.UniqueNumber(), "sms", "reminder", "Your appointment", domain);
+        body["send_at"] = DateTimeOffset.UtcNow.AddHours(2).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var id = await (await system.StartAsync(body, key)).AcceptedRequestIdAsync();
+        await system.RequestWhenAsync(id, r => r.Str("status") == "scheduled", "the request to be scheduled", key);
+        using (var http = system.Ingress.CreateHttpClient(key))
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.PostAsync($"/requests/{id}/cancel", null)).StatusCode);
+
+        var console = await ConsoleHost.ForAsync(system);
+        var page = await browser.NewPageAsync();
+        await page.SignInAsync(console, key);
+        await page.GotoAsync(console.Url($"/requests/{id}"));
+        await Assertions.Expect(page.Locator("[data-testid=request-status-value]")).ToHaveTextAsync("cancelled");
+        await Assertions.Expect(page.Locator("[data-testid=request-final]")).ToBeVisibleAsync();
+
+        // The filter offers exactly the statuses the API's lifecycle has, and filtering on cancelled finds the request.
+        using var api = system.Ingress.CreateHttpClient(key);
+        var statuses = (await api.GetFromJsonAsync<JsonObject>("/statuses"))!["statuses"]!.AsArray().Select(s => s!["status"]!.GetValue<string>()).ToList();
+        Assert.Superset(new HashSet<string> { "cancelled", "scheduled", "paused", "accepted", "read", "inbound" }, statuses.ToHashSet());
+        await page.GotoAsync(console.Url("/requests"));
+        await page.Locator("#filter-status").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]").ClickAsync();
+        var offered = await page.Locator(".mud-popover-open .mud-list-item").AllInnerTextsAsync();
+        Assert.Equal(statuses, offered.Select(o => o.Trim()).ToList());
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "cancelled" }).First.ClickAsync();
+        await page.Locator("[data-testid=requests-search]").ClickAsync();
+        var table = page.Locator("[data-testid=requests-table]");
+        await Assertions.Expect(table.Locator($"tr[data-request-id='{id}']")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_domain_key_sees_its_own_requests_and_not_another_domains()
     {
         var (mine, myKey) = await DomainAsync("ui-mine");
