@@ -24,10 +24,11 @@ public sealed class StatusWebhookDueConsumer(
         var delivery = await deliveries.FindAsync(context.Message.DeliveryId, ct);
         if (delivery is null || delivery.Status is "delivered" or "failed") return;
 
-        var webhook = await webhooks.FindAsync(delivery.DomainName, ct);
+        // By the event's tenant (domain id), never by name alone: a deleted domain's events never reach the tenant that took its name.
+        var webhook = await webhooks.FindForDeliveryAsync(delivery.Id, ct);
         if (webhook is null)
         {
-            await deliveries.MarkAttemptFailedAsync(delivery.Id, null, "The domain has no status webhook any more.", null, ct);
+            await deliveries.MarkAttemptFailedAsync(delivery.Id, null, "The domain has no status webhook any more (or was deleted).", null, ct);
             return;
         }
 

@@ -107,6 +107,35 @@ public sealed class StatusWebhookTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task A_deleted_domains_undelivered_events_never_reach_the_tenant_that_takes_its_name()
+    {
+        var (gone, _, failing) = await DomainWithWebhookAsync("hook-gone");
+        await using var _ = failing;
+        failing.FailNext(int.MaxValue); // its endpoint is down: its events wait to be tried again
+        var goneRequest = await system.StartAsync(gone, "sms", SystemFixture.UniqueNumber());
+        await Eventually.Get(() => Task.FromResult<IReadOnlyList<ReceivedWebhook>?>(failing.Received),
+            r => r.Any(w => w.RequestId == goneRequest && w.Answered == 500), "the deleted-to-be domain's first event to fail");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await system.Admin.DeleteAsync($"/admin/domains/{gone.Name}")).StatusCode);
+        await using (var db = await system.Database.OpenConnectionAsync())
+            Assert.Equal(0, await db.ExecuteScalarAsync<int>(
+                "SELECT count(*) FROM status_webhook_deliveries WHERE request_id = @goneRequest AND status IN ('pending', 'failing')", new { goneRequest }));
+
+        // A new tenant takes the name and sets a webhook: it gets its own events, and none of the deleted domain's.
+        var account = await system.NewAccountAsync();
+        var key = await system.CreateDomainAsync(gone.Name, new Dictionary<string, string>
+        {
+            ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
+        }, 1000);
+        await using var taker = await WebhookReceiver.StartAsync();
+        using (var http = system.Ingress.CreateHttpClient(key))
+            Assert.Equal(HttpStatusCode.Created, (await http.PutAsJsonAsync($"/domains/{gone.Name}/status-webhook", new { status_webhook_url = taker.Url })).StatusCode);
+        var ownRequest = await (await system.StartAsync(Api.StartBody(SystemFixture.UniqueNumber(), "sms", "informational", "Mine", gone.Name), key)).AcceptedRequestIdAsync();
+        await DeliveredAsync(taker, ownRequest, "delivered");
+        Assert.DoesNotContain(taker.Received, w => w.RequestId == goneRequest);
+    }
+
+    [Fact]
     public async Task Nothing_is_sent_for_a_domain_without_a_webhook_or_for_another_domain()
     {
         var (withHook, _, receiver) = await DomainWithWebhookAsync("hook-mine");
