@@ -15,7 +15,7 @@ builder.AddServiceDefaults("Dispatcher.Worker", bus =>
 {
     bus.AddConsumer<OutboundRequestedConsumer>();
     bus.AddConsumer<BulkOutboundRequestedConsumer>().Endpoint(e => { e.Name = OutboundLanes.OutboundRequestedBulk; e.ConfigureConsumeTopology = false; });
-    bus.AddConsumer<UsageRecordedConsumer>();
+    bus.AddBatchConsumer<UsageRecordedConsumer>(); // usages in batches: one ledger write per batch
     bus.AddConsumer<StatusWebhookDueConsumer>();
     bus.AddDomainCacheInvalidation();
 });

@@ -83,6 +83,30 @@ public sealed class BillingTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task A_burst_of_usages_for_two_domains_with_copies_among_them_bills_each_usage_once_to_its_own_domain()
+    {
+        var (first, second) = (await system.NewBilledDomainAsync("burst-a", 100), await system.NewBilledDomainAsync("burst-b", 100));
+        UsageRecorded Usage(BilledDomain domain, int credits) => new()
+        {
+            UsageId = Guid.NewGuid(), RequestId = Guid.NewGuid(), DomainName = domain.Name, Channel = "sms", Kind = "message",
+            Type = "informational", Credits = credits, TwilioSid = "SM" + Guid.NewGuid().ToString("N"), OccurredAt = DateTimeOffset.UtcNow,
+        };
+        var usages = Enumerable.Range(0, 12).Select(i => i % 3 == 0 ? Usage(second, 4) : Usage(first, 3)).ToList();
+        var burst = usages.Concat(usages.Take(5)).ToList(); // five of them twice, as a redelivery would bring them
+        var ids = usages.Select(u => u.UsageId).ToHashSet();
+        using var handled = Consumed<UsageRecorded>.On(system.Dispatcher, c => ids.Contains(c.Message.UsageId));
+        var bus = system.Ingress.Services.GetRequiredService<IBus>();
+        await Task.WhenAll(burst.Select(u => bus.Publish(u)));
+
+        await handled.TimesAsync(burst.Count);
+        Assert.Equal(100 - 8 * 3, (await system.BalanceAsync(first.Name))["balance"]!.GetValue<long>());
+        Assert.Equal(100 - 4 * 4, (await system.BalanceAsync(second.Name))["balance"]!.GetValue<long>());
+        var ledger = (await system.LedgerAsync(first.Name, "?page_size=100")).Concat(await system.LedgerAsync(second.Name, "?page_size=100"))
+            .Select(e => e!["entry_id"]!.GetValue<Guid>()).Where(ids.Contains).ToList();
+        Assert.Equal(ids.Order(), ledger.Order());
+    }
+
+    [Fact]
     public async Task A_send_Twilio_refuses_gives_its_reservation_back()
     {
         var domain = await system.NewBilledDomainAsync("refused", 10);
