@@ -16,7 +16,7 @@ builder.AddServiceDefaults("Messaging.Worker", bus =>
     bus.AddConsumer<SendMessageConsumer>();
     bus.AddConsumer<BulkSendMessageConsumer>().Endpoint(e => { e.Name = OutboundLanes.SendMessageBulk; e.ConfigureConsumeTopology = false; });
     bus.AddConsumer<InboundMessageReceivedConsumer>();
-    bus.AddConsumer<MessageStatusReportedConsumer>();
+    bus.AddBatchConsumer<MessageStatusReportedConsumer>(); // status reports in batches: one statement per round
     bus.AddDomainCacheInvalidation();
 });
 builder.Services.AddDomainMetadata(builder.Configuration);

@@ -17,7 +17,7 @@ builder.AddServiceDefaults("Voice.Worker", bus =>
     bus.AddConsumer<PlaceCallConsumer>();
     bus.AddConsumer<BulkPlaceCallConsumer>().Endpoint(e => { e.Name = OutboundLanes.PlaceCallBulk; e.ConfigureConsumeTopology = false; });
     bus.AddConsumer<GetCallTwimlConsumer>();
-    bus.AddConsumer<CallStatusReportedConsumer>();
+    bus.AddBatchConsumer<CallStatusReportedConsumer>(); // status reports in batches: one statement per round
     bus.AddConsumer<Aventora.Voice.Worker.Voicemail.AnsweringMachineDetectedConsumer>();
     bus.AddDomainCacheInvalidation();
 });

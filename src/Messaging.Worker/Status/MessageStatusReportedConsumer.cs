@@ -4,35 +4,62 @@ using Aventora.Contracts.Messaging;
 using Aventora.Persistence.CallLogs;
 using Aventora.TwilioGateway;
 using MassTransit;
+using SerilogLogContext = Serilog.Context.LogContext;
 
 namespace Aventora.Messaging.Worker.Status;
 
 /// <summary>
 /// Follows a message's delivery as Twilio reports it: queued → sent → delivered → read (WhatsApp), or failed/undelivered
-/// with a readable reason, which also gives back any credits the request still holds. The report is applied to the request its
-/// callback URL names, in one statement, even if the worker has not recorded the SID yet; the row only moves forwards, so a late
-/// or redelivered report changes nothing, and releasing twice releases once. A database outage is retried with backoff.
+/// with a readable reason, which also gives back any credits the request still holds. Reports come in bursts (three or four per
+/// message), so they are taken in batches (the <c>Batching</c> section) and applied in one statement per round
+/// (<see cref="CallLogStatusRepository.ApplyToRequestsAsync"/>), each to the request its callback URL names, even if the
+/// worker has not recorded the SID yet; the row only moves forwards, so a late or redelivered report changes nothing, and
+/// releasing twice releases once. A failed batch is retried whole with backoff (a database outage), which changes nothing twice.
 /// </summary>
 public sealed class MessageStatusReportedConsumer(
     CallLogStatusRepository statuses, RequestBilling billing, OptOutRepository optOuts, ILogger<MessageStatusReportedConsumer> logger)
-    : IConsumer<MessageStatusReported>
+    : IConsumer<Batch<MessageStatusReported>>
 {
-    public async Task Consume(ConsumeContext<MessageStatusReported> context)
+    public async Task Consume(ConsumeContext<Batch<MessageStatusReported>> context)
     {
-        var report = context.Message;
         var ct = context.CancellationToken;
-        var status = report.Status.ToLowerInvariant();
-        if (!CallLogLifecycle.MessageStatuses.Contains(status))
+        var toRequests = new Dictionary<RequestStatusReport, MessageStatusReported>(ReferenceEqualityComparer.Instance);
+        foreach (var report in context.Message.Select(m => m.Message))
         {
-            logger.LogWarning("Message {MessageSid}: status {Status} ignored (not a message status)", report.MessageSid, report.Status);
-            return;
+            using var _ = SerilogLogContext.PushProperty("RequestId", report.RequestId);
+            var status = report.Status.ToLowerInvariant();
+            if (!CallLogLifecycle.MessageStatuses.Contains(status))
+            {
+                logger.LogWarning("Message {MessageSid}: status {Status} ignored (not a message status)", report.MessageSid, report.Status);
+                continue;
+            }
+            var reported = Reported(report, status);
+            if (report.RequestId is { } id && report.Channel is not null)
+                toRequests.Add(new RequestStatusReport(id, report.DomainName, report.Channel, reported), report);
+            else
+                await FollowAsync(report, status, await statuses.ApplyAsync(null, report.DomainName, report.Channel, reported, ct), ct);
         }
 
+        var applied = (await statuses.ApplyToRequestsAsync(toRequests.Keys, ct)).ToDictionary(a => a.Report, a => a.Applied, ReferenceEqualityComparer.Instance);
+        foreach (var (request, report) in toRequests)
+        {
+            using var _ = SerilogLogContext.PushProperty("RequestId", report.RequestId);
+            await FollowAsync(report, request.Report.Status, applied.GetValueOrDefault(request), ct);
+        }
+    }
+
+    private static StatusReport Reported(MessageStatusReported report, string status)
+    {
         var failed = status is "failed" or "undelivered";
-        var applied = await statuses.ApplyAsync(report.RequestId, report.DomainName, report.Channel, new StatusReport(report.MessageSid, status,
+        return new StatusReport(report.MessageSid, status,
             failed ? TwilioDeliveryErrors.Code(report.ErrorCode ?? status) : null,
             failed ? TwilioDeliveryErrors.Describe(status, report.ErrorCode) : null,
-            DurationSeconds: null), ct);
+            DurationSeconds: null);
+    }
+
+    // What follows from a report once applied: the log line, the credits a failure gives back, an unsubscribe's opt-out.
+    private async Task FollowAsync(MessageStatusReported report, string status, StatusApplied? applied, CancellationToken ct)
+    {
         if (applied is null)
         {
             logger.LogDebug("Message {MessageSid}: {Status} is not about a request (an assistant reply, or unknown)", report.MessageSid, status);
@@ -42,7 +69,7 @@ public sealed class MessageStatusReportedConsumer(
             report.MessageSid, status);
 
         // Opening messages are billed when Twilio accepts them, so this gives back only what a usage has not settled yet.
-        if (failed) await billing.ReleaseAsync(applied.Id, ct);
+        if (status is "failed" or "undelivered") await billing.ReleaseAsync(applied.Id, ct);
         if (report.ErrorCode == TwilioFailure.Unsubscribed.ToString())
             await RecipientUnsubscribedAsync(applied, ct);
     }

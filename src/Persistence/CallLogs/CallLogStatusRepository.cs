@@ -14,6 +14,9 @@ public sealed record StatusApplied(
 /// <summary>A status report from Twilio (a callback, or the reconciler's fetch), as the lifecycle takes it.</summary>
 public sealed record StatusReport(string TwilioSid, string Status, string? ErrorCode, string? ErrorMessage, int? DurationSeconds);
 
+/// <summary>A status report about the request its callback URL names (owned by that domain and channel).</summary>
+public sealed record RequestStatusReport(Guid RequestId, string? DomainName, string Channel, StatusReport Report);
+
 /// <summary>
 /// Moves <c>call_logs</c> along the lifecycle as Twilio reports it: one guarded UPDATE that only moves forwards
 /// (see <see cref="CallLogLifecycle"/>), so a late, repeated or redelivered status report changes nothing.
@@ -26,17 +29,39 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
     /// the report) and must not already carry another SID. Null when no such request exists.
     /// </summary>
     public async Task<StatusApplied?> ApplyToRequestAsync(
-        Guid requestId, string? domainName, string channel, StatusReport report, CancellationToken cancellationToken)
+        Guid requestId, string? domainName, string channel, StatusReport report, CancellationToken cancellationToken) =>
+        (await ApplyToRequestsAsync([new RequestStatusReport(requestId, domainName, channel, report)], cancellationToken)).SingleOrDefault().Applied;
+
+    /// <summary>
+    /// Applies many reports, each to the request it names, as <see cref="ApplyToRequestAsync"/> does for one: one statement per
+    /// round, where a round holds at most one report of each request, in lifecycle order (a request's <c>sent</c> before its
+    /// <c>delivered</c>, so both are in its history). Returns each report that named a request with what it left there.
+    /// A round whose SIDs collide with another request's (a conflict the worker records) is applied again without recording SIDs.
+    /// </summary>
+    public async Task<IReadOnlyList<(RequestStatusReport Report, StatusApplied Applied)>> ApplyToRequestsAsync(
+        IReadOnlyCollection<RequestStatusReport> reports, CancellationToken cancellationToken)
     {
-        try
+        var applied = new List<(RequestStatusReport, StatusApplied)>(reports.Count);
+        var rounds = reports
+            .GroupBy(r => r.RequestId)
+            .SelectMany(request => request.OrderBy(r => CallLogLifecycle.Rank(r.Report.Status) ?? -1).Select((report, round) => (report, round)))
+            .GroupBy(r => r.round, r => r.report)
+            .OrderBy(round => round.Key);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        foreach (var round in rounds)
         {
-            return await ApplyToRequestAsync(requestId, domainName, channel, report, recordSid: true, cancellationToken);
+            var batch = round.ToArray();
+            try
+            {
+                applied.AddRange(await ApplyRoundAsync(connection, batch, recordSid: true, cancellationToken));
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // A SID is already another request's: apply the statuses, leave the SIDs alone.
+                applied.AddRange(await ApplyRoundAsync(connection, batch, recordSid: false, cancellationToken));
+            }
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // The SID is already another request's (a conflict the worker records): apply the status, leave the SID alone.
-            return await ApplyToRequestAsync(requestId, domainName, channel, report, recordSid: false, cancellationToken);
-        }
+        return applied;
     }
 
     /// <summary>
@@ -66,16 +91,24 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
         "c.twilio_sid = @twilioSid AND c.status = ANY(@from)",
         Settled + "\nFROM call_logs c LEFT JOIN moved ON moved.id = c.id WHERE c.twilio_sid = @twilioSid");
 
-    private static readonly string ToRequestSql = RequestTransitions.Update("@status",
-        Reported + ",\ntwilio_sid = CASE WHEN @recordSid THEN COALESCE(c.twilio_sid, @twilioSid) ELSE c.twilio_sid END",
-        "c.id = target.id AND c.status = ANY(@from)",
+    // Each report of a round names its request; the UPDATE moves each row at most once (a round holds one report per request).
+    private static readonly string ToRequestsSql = RequestTransitions.Update("target.status",
+        """
+        twilio_status = target.status,
+        error_code = COALESCE(target.error_code, c.error_code), error_message = COALESCE(target.error_message, c.error_message),
+        duration_seconds = COALESCE(target.duration_seconds, c.duration_seconds),
+        twilio_sid = CASE WHEN @recordSid THEN COALESCE(c.twilio_sid, target.twilio_sid) ELSE c.twilio_sid END
+        """,
+        "c.id = target.id AND c.status = ANY(string_to_array(target.from_statuses, ','))",
         Settled + "\nFROM call_logs c JOIN target ON target.id = c.id LEFT JOIN moved ON moved.id = c.id",
         from: "target",
         with: """
             target AS (
-                SELECT id FROM call_logs
-                WHERE id = @requestId AND domain_name IS NOT DISTINCT FROM @domainName AND channel = @channel
-                  AND (twilio_sid IS NULL OR twilio_sid = @twilioSid))
+                SELECT c.id, r.twilio_sid, r.status, r.error_code, r.error_message, r.duration_seconds, r.from_statuses
+                FROM unnest(@requestIds, @domainNames, @channels, @twilioSids, @statuses, @errorCodes, @errorMessages, @durations, @fromStatuses)
+                    AS r(request_id, domain_name, channel, twilio_sid, status, error_code, error_message, duration_seconds, from_statuses)
+                JOIN call_logs c ON c.id = r.request_id AND c.domain_name IS NOT DISTINCT FROM r.domain_name AND c.channel = r.channel
+                                AND (c.twilio_sid IS NULL OR c.twilio_sid = r.twilio_sid))
             """);
 
     private async Task<StatusApplied?> ApplyBySidAsync(StatusReport report, CancellationToken cancellationToken)
@@ -86,15 +119,23 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
     }
 
-    private async Task<StatusApplied?> ApplyToRequestAsync(
-        Guid requestId, string? domainName, string channel, StatusReport report, bool recordSid, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<(RequestStatusReport, StatusApplied)>> ApplyRoundAsync(
+        NpgsqlConnection connection, RequestStatusReport[] round, bool recordSid, CancellationToken cancellationToken)
     {
-        var from = CallLogLifecycle.Before(report.Status);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition(ToRequestSql, new
-            {
-                requestId, domainName, channel, report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage,
-                report.DurationSeconds, from, recordSid,
-            }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<StatusApplied>(new CommandDefinition(ToRequestsSql, new
+        {
+            requestIds = round.Select(r => r.RequestId).ToArray(),
+            domainNames = round.Select(r => r.DomainName).ToArray(),
+            channels = round.Select(r => r.Channel).ToArray(),
+            twilioSids = round.Select(r => r.Report.TwilioSid).ToArray(),
+            statuses = round.Select(r => r.Report.Status).ToArray(),
+            errorCodes = round.Select(r => r.Report.ErrorCode).ToArray(),
+            errorMessages = round.Select(r => r.Report.ErrorMessage).ToArray(),
+            durations = round.Select(r => r.Report.DurationSeconds).ToArray(),
+            fromStatuses = round.Select(r => string.Join(',', CallLogLifecycle.Before(r.Report.Status))).ToArray(),
+            recordSid,
+        }, cancellationToken: cancellationToken));
+        var byRequest = rows.ToDictionary(r => r.Id);
+        return round.Where(r => byRequest.ContainsKey(r.RequestId)).Select(r => (r, byRequest[r.RequestId]));
     }
 }

@@ -3,6 +3,7 @@ using Aventora.Contracts.Voice;
 using Aventora.Persistence.CallLogs;
 using Aventora.TwilioGateway;
 using MassTransit;
+using SerilogLogContext = Serilog.Context.LogContext;
 
 namespace Aventora.Voice.Worker.Status;
 
@@ -13,30 +14,56 @@ namespace Aventora.Voice.Worker.Status;
 /// error has occurred" and hung up) never connected in any sense a domain pays for: it is recorded failed with the error and
 /// its credits go back. Billing follows the status the row settled at, so reports arriving in any order bill the same. The
 /// report is applied to the request its callback URL names, even before the SID is recorded; the row
-/// only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing.
+/// only moves forwards and the usage id comes from the CallSid, so a repeated report changes nothing. Reports come in bursts
+/// (four or five per call): they are taken in batches (the <c>Batching</c> section) and applied in one statement per round.
 /// </summary>
 public sealed class CallStatusReportedConsumer(
     CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
-    : IConsumer<CallStatusReported>
+    : IConsumer<Batch<CallStatusReported>>
 {
-    public async Task Consume(ConsumeContext<CallStatusReported> context)
+    public async Task Consume(ConsumeContext<Batch<CallStatusReported>> context)
     {
-        var report = context.Message;
         var ct = context.CancellationToken;
-        var status = report.Status.ToLowerInvariant();
-        if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
-        if (!CallLogLifecycle.CallStatuses.Contains(status))
+        var toRequests = new Dictionary<RequestStatusReport, ConsumeContext<CallStatusReported>>(ReferenceEqualityComparer.Instance);
+        foreach (var message in context.Message)
         {
-            logger.LogWarning("Call {CallSid}: status {Status} ignored (not a call status)", report.CallSid, report.Status);
-            return;
+            var report = message.Message;
+            using var _ = SerilogLogContext.PushProperty("RequestId", report.RequestId);
+            var status = report.Status.ToLowerInvariant();
+            if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
+            if (!CallLogLifecycle.CallStatuses.Contains(status))
+            {
+                logger.LogWarning("Call {CallSid}: status {Status} ignored (not a call status)", report.CallSid, report.Status);
+                continue;
+            }
+            var reported = Reported(report, status);
+            if (report.RequestId is { } id && report.Channel is not null)
+                toRequests.Add(new RequestStatusReport(id, report.DomainName, report.Channel, reported), message);
+            else
+                await FollowAsync(message, status, await statuses.ApplyAsync(null, report.DomainName, report.Channel, reported, ct), ct);
         }
 
+        var applied = (await statuses.ApplyToRequestsAsync(toRequests.Keys, ct)).ToDictionary(a => a.Report, a => a.Applied, ReferenceEqualityComparer.Instance);
+        foreach (var (request, message) in toRequests)
+        {
+            using var _ = SerilogLogContext.PushProperty("RequestId", request.RequestId);
+            await FollowAsync(message, request.Report.Status, applied.GetValueOrDefault(request), ct);
+        }
+    }
+
+    private static StatusReport Reported(CallStatusReported report, string status)
+    {
         var unanswered = status is "busy" or "no-answer" or "failed" or "canceled";
-        var final = CallLogLifecycle.IsFinal(status);
-        var applied = await statuses.ApplyAsync(report.RequestId, report.DomainName, report.Channel, new StatusReport(report.CallSid, status,
+        return new StatusReport(report.CallSid, status,
             unanswered ? (report.ErrorCode is null ? status : TwilioDeliveryErrors.Code(report.ErrorCode)) : null,
             unanswered ? TwilioDeliveryErrors.Describe(status, report.ErrorCode, report.ErrorMessage) : null,
-            final ? report.DurationSeconds ?? 0 : null), ct);
+            CallLogLifecycle.IsFinal(status) ? report.DurationSeconds ?? 0 : null);
+    }
+
+    // What follows from a report once applied: the log line, and at a final status the call's bill or its credits given back.
+    private async Task FollowAsync(ConsumeContext<CallStatusReported> context, string status, StatusApplied? applied, CancellationToken ct)
+    {
+        var report = context.Message;
         if (applied is null)
         {
             logger.LogWarning("Call {CallSid}: status {Status} ignored (not a known call)", report.CallSid, report.Status);
@@ -45,7 +72,7 @@ public sealed class CallStatusReportedConsumer(
         logger.LogInformation(applied.Moved ? "Call {CallSid} is now {Status}" : "Call {CallSid}: {Status} is late or repeated; status kept",
             report.CallSid, status);
 
-        if (!final) return;
+        if (!CallLogLifecycle.IsFinal(status)) return;
         // Billed by what the row settled at, not by this report: a late or healed "completed" that finds the call already failed
         // (an application error reported first) moves nothing and must not charge it, and one that finds it completed bills once.
         if (applied.Status == "completed" && applied.DurationSeconds > 0)

@@ -4,6 +4,7 @@ using Aventora.Contracts.Messaging;
 using Aventora.Contracts.Voice;
 using Aventora.IntegrationTests.Billing;
 using Aventora.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aventora.IntegrationTests.Status;
 
@@ -98,6 +99,35 @@ public sealed class StatusCallbackTests(SystemFixture system)
         await handled.TimesAsync(3);
         var after = await system.RequestWhenAsync(id, _ => true, "the request");
         Assert.Equal(("delivered", "delivered"), (after.Str("status"), after.Str("twilio_status")));
+    }
+
+    [Fact]
+    public async Task Reports_of_one_message_arriving_together_move_it_forwards_once_each_whatever_batch_they_land_in()
+    {
+        var (id, sid) = (Guid.NewGuid(), "SM" + Guid.NewGuid().ToString("N"));
+        await using (var db = await system.Database.OpenConnectionAsync())
+            await Dapper.SqlMapper.ExecuteAsync(db, """
+                INSERT INTO call_logs (id, channel, phone_number, type, instruction, source, status)
+                VALUES (@id, 'sms', @to, 'informational', 'Your parcel arrives today', 'api', 'sending')
+                """, new { id, to = SystemFixture.UniqueNumber() });
+
+        using var handled = Consumed<MessageStatusReported>.On(system.Messaging, c => c.Message.RequestId == id);
+        var bus = system.Ingress.Services.GetRequiredService<MassTransit.IBus>();
+        // Out of order and one twice, as Twilio's callbacks and a redelivery can bring them.
+        await Task.WhenAll(new[] { "delivered", "queued", "sent", "sent" }.Select(status => bus.Publish(new MessageStatusReported
+        {
+            MessageSid = sid, AccountSid = system.EnvironmentAccount.Sid, RequestId = id, Channel = "sms", Status = status, ReportedAt = DateTimeOffset.UtcNow,
+        })));
+
+        await handled.TimesAsync(4);
+        var request = await system.RequestWhenAsync(id, _ => true, "the request");
+        Assert.Equal(("delivered", "delivered", sid), (request.Str("status"), request.Str("twilio_status"), request.Str("twilio_sid")));
+        await using var read = await system.Database.OpenConnectionAsync();
+        var history = (await Dapper.SqlMapper.QueryAsync<string>(read,
+            "SELECT status FROM request_status_history WHERE request_id = @id ORDER BY id", new { id })).ToList();
+        Assert.Equal(history.Distinct(), history); // no status twice
+        Assert.Equal("delivered", history[^1]);
+        Assert.Equal(history.OrderBy(s => Array.IndexOf(["queued", "sent", "delivered"], s)), history); // never backwards
     }
 
     [Fact]
