@@ -66,13 +66,14 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Applies a report from a callback: by the request its URL names, or (for URLs given to Twilio before release 1.19.0, and for
-    /// assistant replies, which are not requests) by its SID. Null when it is about no request.
+    /// assistant replies, which are not requests) by its SID within <paramref name="domainName"/> (whose account signed it). Null
+    /// when it is about no request of that domain.
     /// </summary>
     public Task<StatusApplied?> ApplyAsync(
         Guid? requestId, string? domainName, string? channel, StatusReport report, CancellationToken cancellationToken) =>
         requestId is { } id && channel is not null
             ? ApplyToRequestAsync(id, domainName, channel, report, cancellationToken)
-            : ApplyBySidAsync(report, cancellationToken);
+            : ApplyBySidAsync(domainName, report, cancellationToken);
 
     private const string Reported = """
         twilio_status = @status,
@@ -87,9 +88,10 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
                CASE WHEN moved.id IS NOT NULL THEN moved.duration_seconds ELSE c.duration_seconds END AS DurationSeconds
         """;
 
+    // By SID only within the domain whose account signed the callback: a tenant that knows another's SID moves nothing of it.
     private static readonly string BySidSql = RequestTransitions.Update("@status", Reported,
-        "c.twilio_sid = @twilioSid AND c.status = ANY(@from)",
-        Settled + "\nFROM call_logs c LEFT JOIN moved ON moved.id = c.id WHERE c.twilio_sid = @twilioSid");
+        "c.twilio_sid = @twilioSid AND c.domain_name IS NOT DISTINCT FROM @domainName AND c.status = ANY(@from)",
+        Settled + "\nFROM call_logs c LEFT JOIN moved ON moved.id = c.id WHERE c.twilio_sid = @twilioSid AND c.domain_name IS NOT DISTINCT FROM @domainName");
 
     // Each report of a round names its request; the UPDATE moves each row at most once (a round holds one report per request).
     private static readonly string ToRequestsSql = RequestTransitions.Update("target.status",
@@ -111,11 +113,11 @@ public sealed class CallLogStatusRepository(NpgsqlDataSource dataSource)
                                 AND (c.twilio_sid IS NULL OR c.twilio_sid = r.twilio_sid))
             """);
 
-    private async Task<StatusApplied?> ApplyBySidAsync(StatusReport report, CancellationToken cancellationToken)
+    private async Task<StatusApplied?> ApplyBySidAsync(string? domainName, StatusReport report, CancellationToken cancellationToken)
     {
         var from = CallLogLifecycle.Before(report.Status);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition(BySidSql, new { report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage, report.DurationSeconds, from },
+        return await connection.QuerySingleOrDefaultAsync<StatusApplied>(new CommandDefinition(BySidSql, new { domainName, report.TwilioSid, report.Status, report.ErrorCode, report.ErrorMessage, report.DurationSeconds, from },
             cancellationToken: cancellationToken));
     }
 

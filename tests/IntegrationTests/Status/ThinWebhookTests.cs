@@ -96,6 +96,34 @@ public sealed class ThinWebhookTests(SystemFixture system)
         Assert.Equal("delivered", (await system.RequestWhenAsync(id, _ => true, "the request")).Str("status"));
     }
 
+    [Fact]
+    public async Task A_tenant_signing_a_callback_without_a_request_id_for_another_tenants_sid_changes_nothing_and_opts_nobody_out()
+    {
+        var victim = await system.NewBilledDomainAsync("victim-sid", credits: 100);
+        var attackerAccount = await system.NewAccountAsync();
+        var attacker = Api.NewDomainName("attacker-sid");
+        await system.CreateDomainAsync(attacker, new Dictionary<string, string>
+        {
+            ["twilio_account_sid"] = attackerAccount.Sid, ["twilio_auth_token"] = attackerAccount.Token, ["twilio_sms_number"] = SystemFixture.UniqueNumber(),
+        });
+        var to = SystemFixture.UniqueNumber();
+        var id = await system.StartAsync(victim, "sms", to);
+        var sid = (await system.RequestWhenAsync(id, r => r.Str("status") == "delivered", "the victim's sms to be delivered")).Str("twilio_sid");
+
+        // The URL names the attacker's own domain and no request: the report is about whichever row holds the SID.
+        var url = $"/twilio/status/message?channel=sms&domain={attacker}";
+        var form = new Dictionary<string, string>(MessageForm(sid, "undelivered", errorCode: "21610")) { ["AccountSid"] = attackerAccount.Sid };
+        using var http = system.Ingress.CreateHttpClient();
+        using var handled = Consumed<Aventora.Contracts.Messaging.MessageStatusReported>.On(system.Messaging, c => c.Message.MessageSid == sid && c.Message.Status == "undelivered");
+        Assert.Equal(HttpStatusCode.NoContent, await PostAsync(http, url, form, attackerAccount.Token));
+
+        await handled.TimesAsync(1);
+        var after = await system.RequestWhenAsync(id, _ => true, "the request");
+        Assert.Equal(("delivered", null), (after.Str("status"), after["error_code"]?.GetValue<string>()));
+        await using var db = await system.Database.OpenConnectionAsync();
+        Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<int>(db, "SELECT count(*) FROM opt_outs WHERE phone_number = @to", new { to }));
+    }
+
     private async Task<Guid> StartAsync(string to) =>
         await (await system.StartAsync(Api.StartBody(to, "sms", "informational", "Your parcel arrives today"))).AcceptedRequestIdAsync();
 

@@ -115,6 +115,7 @@ public sealed class StatusWebhookTests(SystemFixture system)
         var goneRequest = await system.StartAsync(gone, "sms", SystemFixture.UniqueNumber());
         await Eventually.Get(() => Task.FromResult<IReadOnlyList<ReceivedWebhook>?>(failing.Received),
             r => r.Any(w => w.RequestId == goneRequest && w.Answered == 500), "the deleted-to-be domain's first event to fail");
+        await system.RequestWhenAsync(goneRequest, r => r.Str("status") == "delivered", "the request to settle: no event of it comes after this", gone.ApiKey);
 
         Assert.Equal(HttpStatusCode.NoContent, (await system.Admin.DeleteAsync($"/admin/domains/{gone.Name}")).StatusCode);
         await using (var db = await system.Database.OpenConnectionAsync())
