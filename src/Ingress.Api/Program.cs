@@ -10,6 +10,7 @@ using Aventora.Ingress.Api.Idempotency;
 using Aventora.Ingress.Api.OpenApi;
 using Aventora.Ingress.Api.Problems;
 using Aventora.Ingress.Api.Publishing;
+using Aventora.Ingress.Api.RateLimits;
 using Aventora.Ingress.Api.Requests;
 using Aventora.Ingress.Api.StatusWebhooks;
 using Aventora.Domains.StatusWebhooks;
@@ -29,6 +30,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadInputExceptionHandler>(); // bad JSON, wrong types, oversized bodies: problem details, never 500
 builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.AddApiKeyAuthentication(builder.Configuration);
+builder.Services.AddRateLimits(builder.Configuration); // 429 per source address, or per API key, before any database work
 builder.Services.AddDomainMetadata(builder.Configuration);
 builder.Services.AddSingleton<ConfirmedPublisher>();
 builder.Services.AddSingleton<TwilioSignature>();
@@ -46,6 +48,7 @@ builder.Services.AddSingleton(TimeProvider.System); // the clock of schedules (s
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseProblemDetailsForEmptyAnswers();
+app.UseRateLimits();             // budgets per address (Twilio's webhooks, no key) and per API key: README, "Rate limits"
 app.UseRequestLimits();           // body size, and form posts only on Twilio's webhooks
 app.UseAuthentication();
 app.UseAuthorization();

@@ -112,7 +112,8 @@ public static class DomainAdminEndpoints
         Results.Ok((await domains.ListDeletedAsync(ct))
             .Select(d => new DeletedDomainView(d.Id, d.Name, d.CreatedAt, d.DeletedAt, d.RequestCount, d.Balance)).ToList());
 
-    private static async Task<IResult> CreateKeyAsync(string name, ApiKeyBody? body, DomainRepository domains, ApiKeyRepository keys, CancellationToken ct)
+    private static async Task<IResult> CreateKeyAsync(
+        string name, ApiKeyBody? body, DomainRepository domains, ApiKeyRepository keys, ApiKeyCache cache, CancellationToken ct)
     {
         name = name.ToLowerInvariant();
         if (await domains.FindAsync(name, ct) is null) return NotFound(name);
@@ -124,6 +125,7 @@ public static class DomainAdminEndpoints
         var key = ApiKeys.NewKey();
         var id = Guid.NewGuid();
         await keys.InsertAsync(id, name, ApiKeys.Hash(key), ApiKeys.Prefix(key), label, ct);
+        cache.ForgetUnknown(); // belt and braces: nobody can have presented a key that did not exist
         // The only time the key is ever shown.
         return Results.Created($"/admin/domains/{name}/api-keys/{id}", new CreatedApiKey(id, name, key, ApiKeys.Prefix(key), label));
     }

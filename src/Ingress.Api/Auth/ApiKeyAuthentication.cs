@@ -22,6 +22,14 @@ public sealed class AdminOptions
     /// <summary>How long this process remembers which domain a key belongs to (0 asks the database every time).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Admin:ApiKeyCacheFor must be between 0 and 10 minutes.")]
     public TimeSpan ApiKeyCacheFor { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long this process remembers that a key is not known (0 asks the database every time); a new key is never among them.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Admin:UnknownApiKeyCacheFor must be between 0 and 10 minutes.")]
+    public TimeSpan UnknownApiKeyCacheFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most this many unknown keys are remembered; past it a new bad key is asked for until older ones expire.</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Admin:UnknownApiKeyCacheSize must be between 1 and 10,000,000.")]
+    public int UnknownApiKeyCacheSize { get; set; } = 10_000;
 }
 
 /// <summary>Who is calling: the admin, or one domain through one of its keys.</summary>
@@ -56,13 +64,7 @@ public sealed class ApiKeyAuthentication(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var key = Request.Headers["X-Api-Key"].FirstOrDefault();
-        if (string.IsNullOrEmpty(key) && Request.Headers.Authorization.FirstOrDefault() is { } authorization
-            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            key = authorization["Bearer ".Length..].Trim();
-        }
-        if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
+        if (ApiKeys.FromRequest(Request) is not { } key) return AuthenticateResult.NoResult();
 
         if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(admin.Value.ApiKey)))
             return Success([new Claim(ClaimTypes.Role, AdminRole)]);
@@ -97,6 +99,18 @@ public static class ApiKeys
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     public static string Prefix(string key) => key[..Math.Min(key.Length, 10)];
+
+    /// <summary>The key a request bears in <c>X-Api-Key</c>, else in <c>Authorization: Bearer</c>; null when none.</summary>
+    public static string? FromRequest(HttpRequest request)
+    {
+        var key = request.Headers["X-Api-Key"].FirstOrDefault();
+        if (string.IsNullOrEmpty(key) && request.Headers.Authorization.FirstOrDefault() is { } authorization
+            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            key = authorization["Bearer ".Length..].Trim();
+        }
+        return string.IsNullOrEmpty(key) ? null : key;
+    }
 }
 
 public static class ApiKeyAuthenticationExtensions

@@ -81,7 +81,7 @@ public static class ApiDocument
 
     /// <summary>
     /// Conventions for every endpoint of the public API, applied after the endpoint's own: a tag by path, and the problem-details
-    /// answers that its metadata implies (401/403 behind a key, 400 for a body or parameters, 404 for a named resource).
+    /// answers that its metadata implies (429 everywhere, 401/403 behind a key, 400 for a body or parameters, 404 for a named resource).
     /// </summary>
     public static TBuilder WithApiDocumentDefaults<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
@@ -97,6 +97,7 @@ public static class ApiDocument
             {
                 if (declared.Add(status)) metadata.Add(new ProducesResponseTypeMetadata(status, type, ["application/problem+json"]));
             }
+            Problem(429, typeof(ProblemDetails)); // past its budget (README, "Rate limits"), with Retry-After
 
             if (ApiTags.For(path) == ApiTags.TwilioWebhooks)
             {

@@ -13,6 +13,9 @@ public static class RequestLimits
 
     private static readonly string[] TwilioWebhookPrefixes = ["/twilio", "/sms/webhook", "/whatsapp/webhook", "/voice/twiml"];
 
+    /// <summary>Whether <paramref name="path"/> is one of the URLs Twilio posts to (status callbacks, inbound messages, TwiML).</summary>
+    public static bool IsTwilioWebhook(PathString path) => TwilioWebhookPrefixes.Any(p => path.StartsWithSegments(p));
+
     public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var request = http.Request;
@@ -25,7 +28,7 @@ public static class RequestLimits
                 return;
             }
         }
-        if (HttpMethods.IsPost(request.Method) && TwilioWebhookPrefixes.Any(p => request.Path.StartsWithSegments(p)) && !request.HasFormContentType)
+        if (HttpMethods.IsPost(request.Method) && IsTwilioWebhook(request.Path) && !request.HasFormContentType)
         {
             await Refuse(http, 415, "unsupported_media_type", "Twilio's webhooks are form posts (application/x-www-form-urlencoded).");
             return;

@@ -3,6 +3,7 @@ using Aventora.Contracts.Voice;
 using Aventora.Domains.Credentials;
 using Aventora.Ingress.Api.Webhooks;
 using Aventora.Persistence.CallLogs;
+using Aventora.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,9 @@ public sealed class VoiceTwimlOptions
 
 /// <summary>
 /// Twilio fetches a call's TwiML here; Voice.Worker writes it (request/response on the bus). When the worker is slow or away,
-/// Twilio still gets a polite goodbye instead of an error tone.
+/// Twilio still gets a polite goodbye instead of an error tone. The URL names the call's domain and channel (<see cref="VoiceTwimlUrls"/>),
+/// so the signature is checked against that domain's cached account before anything reads the database; Voice.Worker then answers
+/// only if the call is that domain's. URLs from before release 1.33.0 name neither and are checked against the request's row.
 /// </summary>
 public static class VoiceTwimlEndpoints
 {
@@ -33,7 +36,7 @@ public static class VoiceTwimlEndpoints
 
     public static IEndpointRouteBuilder MapVoiceTwimlEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/voice/twiml/{requestId:guid}", TwimlAsync).DisableAntiforgery();
+        app.MapPost(VoiceTwimlUrls.Path + "/{requestId:guid}", TwimlAsync).DisableAntiforgery();
         return app;
     }
 
@@ -45,8 +48,10 @@ public static class VoiceTwimlEndpoints
         if (!request.HasFormContentType) return Results.Problem(statusCode: 400, title: "Twilio's TwiML requests are form-encoded.");
         var form = await request.ReadFormAsync(cancellationToken);
         // Only the account that placed the call may fetch its conversation.
-        var log = await callLogs.FindAsync(requestId, cancellationToken);
-        if (log is null || await configs.VerifyWebhookAsync(log.DomainName, log.Channel, form["AccountSid"].ToString(),
+        var named = CallbackOrigin.FromUrl(request.Query);
+        var origin = named ?? await FromCallLogAsync(callLogs, requestId, cancellationToken);
+        if (origin is null || ReferenceEquals(origin, CallbackOrigin.Invalid)
+            || await configs.VerifyWebhookAsync(origin.DomainName, origin.Channel, form["AccountSid"].ToString(),
                 token => signature.IsValid(request, form, token), cancellationToken) is null)
         {
             logger.LogWarning("Refused a TwiML request for {RequestId}: signature or account does not match", requestId);
@@ -57,9 +62,12 @@ public static class VoiceTwimlEndpoints
         {
             RequestId = requestId,
             CallSid = form["CallSid"].ToString(),
+            // What the URL named, for Voice.Worker to hold against the call (an older URL was held against it here).
+            DomainName = named?.DomainName,
+            Channel = named?.Channel,
             SpeechResult = form.TryGetValue("SpeechResult", out var speech) ? speech.ToString() : null,
             // The <Connect> action of a stream-mode call names itself; the query is part of the signed URL.
-            AfterStream = request.Query["after"] == "stream",
+            AfterStream = request.Query[VoiceTwimlUrls.AfterParameter] == VoiceTwimlUrls.AfterStream,
         };
         try
         {
@@ -73,5 +81,8 @@ public static class VoiceTwimlEndpoints
             return Results.Text(Aventora.ServiceDefaults.Text.TwimlDocument.SayAndHangUp(options.Value.FallbackMessage), "text/xml");
         }
     }
-}
 
+    /// <summary>A URL given to Twilio before release 1.33.0 names no domain: the request's row says whose call it is.</summary>
+    private static async Task<CallbackOrigin?> FromCallLogAsync(CallLogRepository callLogs, Guid requestId, CancellationToken cancellationToken) =>
+        await callLogs.FindAsync(requestId, cancellationToken) is { } log ? new CallbackOrigin(requestId, log.DomainName, log.Channel) : null;
+}

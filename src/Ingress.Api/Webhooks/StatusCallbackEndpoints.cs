@@ -120,7 +120,26 @@ public static class StatusCallbackEndpoints
 }
 
 /// <summary>Where a genuine callback comes from: its request (when the URL names one), domain and channel.</summary>
-public sealed record CallbackOrigin(Guid? RequestId, string? DomainName, string Channel);
+public sealed record CallbackOrigin(Guid? RequestId, string? DomainName, string Channel)
+{
+    /// <summary>A URL whose domain cannot be a domain's name: refused as it is, never looked up by SID instead.</summary>
+    public static readonly CallbackOrigin Invalid = new(null, null, "");
+
+    /// <summary>
+    /// The origin a callback URL names (<see cref="StatusCallbackUrls"/>, <see cref="VoiceTwimlUrls"/>); null when it names no channel
+    /// (a URL given to Twilio before its release), <see cref="Invalid"/> when its domain cannot be a domain's name.
+    /// </summary>
+    public static CallbackOrigin? FromUrl(IQueryCollection query)
+    {
+        var channel = query[StatusCallbackUrls.ChannelParameter].ToString();
+        if (!Channels.ValidChannels.Contains(channel)) return null;
+        var domain = query[StatusCallbackUrls.DomainParameter].ToString();
+        Guid? requestId = Guid.TryParse(query[StatusCallbackUrls.RequestIdParameter].ToString(), out var id) ? id : null;
+        if (string.IsNullOrEmpty(domain)) return new CallbackOrigin(requestId, null, channel);
+        // A name that cannot be a domain's is refused before any lookup; a valid one is looked up in its one spelling.
+        return DomainNames.Normalize(domain) is { } name ? new CallbackOrigin(requestId, name, channel) : Invalid;
+    }
+}
 
 /// <summary>
 /// Is this callback really Twilio's, about one of our messages or calls? X-Twilio-Signature must match the auth token of the account
@@ -138,8 +157,8 @@ public sealed class StatusCallbackVerifier(
             logger.LogWarning("Status callback on {Path} refused: no SID or no signature", request.Path);
             return null;
         }
-        var origin = FromUrl(request.Query) ?? await FromCallLogAsync(sid, ct);
-        if (origin is null || ReferenceEquals(origin, Invalid))
+        var origin = CallbackOrigin.FromUrl(request.Query) ?? await FromCallLogAsync(sid, ct);
+        if (origin is null || ReferenceEquals(origin, CallbackOrigin.Invalid))
         {
             logger.LogWarning("Status callback on {Path} refused: {TwilioSid} is not a known message or call", request.Path, sid);
             return null;
@@ -151,20 +170,6 @@ public sealed class StatusCallbackVerifier(
             return null;
         }
         return origin;
-    }
-
-    /// <summary>A URL whose domain cannot be a domain's name: refused as it is, never looked up by SID instead.</summary>
-    private static readonly CallbackOrigin Invalid = new(null, null, "");
-
-    private static CallbackOrigin? FromUrl(IQueryCollection query)
-    {
-        var channel = query[StatusCallbackUrls.ChannelParameter].ToString();
-        if (!Channels.ValidChannels.Contains(channel)) return null;
-        var domain = query[StatusCallbackUrls.DomainParameter].ToString();
-        Guid? requestId = Guid.TryParse(query[StatusCallbackUrls.RequestIdParameter].ToString(), out var id) ? id : null;
-        if (string.IsNullOrEmpty(domain)) return new CallbackOrigin(requestId, null, channel);
-        // A name that cannot be a domain's is refused before any lookup; a valid one is looked up in its one spelling.
-        return DomainNames.Normalize(domain) is { } name ? new CallbackOrigin(requestId, name, channel) : Invalid;
     }
 
     private async Task<CallbackOrigin?> FromCallLogAsync(string sid, CancellationToken ct) =>

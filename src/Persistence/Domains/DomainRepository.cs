@@ -38,18 +38,26 @@ public sealed class DomainRepository(NpgsqlDataSource dataSource, SecretProtecto
         return rows.Select(Revealed).ToList();
     }
 
-    /// <summary>The domain whose technical_json names <paramref name="number"/> under <paramref name="numberKey"/> (with or without whatsapp:).</summary>
+    /// <summary>
+    /// The domain whose technical_json names <paramref name="number"/> under <paramref name="numberKey"/> (with or without whatsapp:).
+    /// Two containment probes, one per spelling, so the lookup an unauthenticated webhook triggers uses domains_technical_json
+    /// (release 1.33.0) instead of reading every domain.
+    /// </summary>
     public async Task<string?> FindByNumberAsync(string numberKey, string number, CancellationToken cancellationToken)
     {
         // Exactly one owner or none: rows from before numbers were unique may name a number twice, and then it is nobody's.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
             """
-            SELECT min(name) FROM domains WHERE regexp_replace(technical_json ->> @numberKey, '^whatsapp:', '') = @number
+            SELECT min(name) FROM domains WHERE technical_json @> @plain::jsonb OR technical_json @> @whatsApp::jsonb
             HAVING count(*) = 1
             """,
-            new { numberKey, number }, cancellationToken: cancellationToken));
+            new { plain = NumberProbe(numberKey, number), whatsApp = NumberProbe(numberKey, "whatsapp:" + number) },
+            cancellationToken: cancellationToken));
     }
+
+    private static string NumberProbe(string numberKey, string value) =>
+        JsonSerializer.Serialize(new Dictionary<string, string> { [numberKey] = value });
 
     /// <summary>
     /// Creates the domain; not written when the name is taken, or when one of its sender numbers (<c>twilio_*_number</c>)

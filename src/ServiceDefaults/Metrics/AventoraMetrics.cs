@@ -19,6 +19,7 @@ public sealed class AventoraMetrics
     private static readonly Counter<long> _creditsReserved;
     private static readonly Counter<long> _creditsCharged;
     private static readonly Counter<long> _statusWebhookDeliveries;
+    private static readonly Counter<long> _requestsRateLimited;
 
     static AventoraMetrics()
     {
@@ -35,6 +36,8 @@ public sealed class AventoraMetrics
             "Credits written to the ledger for billable acts, by channel.");
         _statusWebhookDeliveries = _meter.CreateCounter<long>("aventora.status_webhook.deliveries", "{delivery}",
             "POSTs of status events to customer endpoints, by outcome (delivered, retrying, given_up).");
+        _requestsRateLimited = _meter.CreateCounter<long>("aventora.requests.rate_limited", "{request}",
+            "Requests Ingress refused with 429, by the budget they spent (anonymous, twilio, api_key).");
     }
 
     public void RequestAccepted(string channel, string source) =>
@@ -49,6 +52,8 @@ public sealed class AventoraMetrics
     public void CreditsReserved(string channel, long credits) => _creditsReserved.Add(credits, new TagList { { "channel", channel } });
 
     public void CreditsCharged(string? channel, long credits) => _creditsCharged.Add(credits, new TagList { { "channel", channel ?? "" } });
+
+    public void RequestRateLimited(string limit) => _requestsRateLimited.Add(1, new TagList { { "limit", limit } });
 
     public void StatusWebhookDelivery(string outcome) => _statusWebhookDeliveries.Add(1, new TagList { { "outcome", outcome } });
 }

@@ -27,7 +27,7 @@ public sealed class GetCallTwimlConsumer(
         var ask = context.Message;
         var ct = context.CancellationToken;
         var log = await callLogs.FindAsync(ask.RequestId, ct);
-        if (log is null)
+        if (log is null || !SignedForBy(log, ask))
         {
             await context.RespondAsync(new CallTwiml { Twiml = TwimlDocument.SayAndHangUp("Sorry, this call is not known. Goodbye.") });
             return;
@@ -70,10 +70,20 @@ public sealed class GetCallTwimlConsumer(
             reply = await assistant.ReplyAsync(brief, transcript, ct);
             await turns.TryClaimAssistantAsync(ask.RequestId, reply.Text, null, ct);
         }
-        await context.RespondAsync(new CallTwiml { Twiml = reply.EndsConversation ? TwimlDocument.SayAndHangUp(reply.Text) : SayAndListen(reply.Text, ask.RequestId) });
+        await context.RespondAsync(new CallTwiml { Twiml = reply.EndsConversation ? TwimlDocument.SayAndHangUp(reply.Text) : SayAndListen(reply.Text, log) });
     }
 
-    private string SayAndListen(string text, Guid requestId) =>
-        TwimlDocument.Of($"<Gather input=\"speech\" action=\"{XmlText.Escape(ingress.Value.Url($"/voice/twiml/{requestId}").ToString())}\" method=\"POST\" speechTimeout=\"auto\">" +
+    /// <summary>
+    /// Whether the account Ingress checked the fetch against is the call's: the URL's domain and channel are the request's, and its
+    /// domain was not deleted since (a new tenant of that name never reads an old tenant's call). Older URLs were checked by Ingress
+    /// against the request itself.
+    /// </summary>
+    private static bool SignedForBy(CallLog log, GetCallTwiml ask) =>
+        ask.Channel is null
+        || (!log.OfDeletedDomain && ask.Channel == log.Channel
+            && string.Equals(log.DomainName ?? "", ask.DomainName ?? "", StringComparison.OrdinalIgnoreCase));
+
+    private string SayAndListen(string text, CallLog log) =>
+        TwimlDocument.Of($"<Gather input=\"speech\" action=\"{XmlText.Escape(ingress.Value.For(log.Id, log.DomainName, log.Channel).ToString())}\" method=\"POST\" speechTimeout=\"auto\">" +
                  $"<Say>{XmlText.Escape(text)}</Say></Gather><Say>We did not hear you. Goodbye.</Say><Hangup/>");
 }

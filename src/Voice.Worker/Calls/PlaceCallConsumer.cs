@@ -49,7 +49,7 @@ public sealed class PlaceCallConsumer(
                 new PhoneNumber(TwilioAddress.For(command.Channel, command.PhoneNumber)),
                 new PhoneNumber(TwilioAddress.For(command.Channel, account.FromNumber)))
             {
-                Url = ingress.Url($"/voice/twiml/{command.RequestId}"),
+                Url = ingress.For(command.RequestId, command.DomainName, command.Channel),
                 Method = Twilio.Http.HttpMethod.Post,
                 StatusCallback = ingress.For(StatusCallbackUrls.CallPath, command.RequestId, command.DomainName, command.Channel),
                 StatusCallbackMethod = Twilio.Http.HttpMethod.Post,

@@ -37,7 +37,7 @@ public sealed class StreamTwiml(
             return null;
         }
 
-        var after = ingress.Value.Url($"/voice/twiml/{log.Id}?after=stream").ToString();
+        var after = ingress.Value.For(log.Id, log.DomainName, log.Channel, afterStream: true).ToString();
         return TwimlDocument.Of(
             $"<Connect action=\"{XmlText.Escape(after)}\" method=\"POST\">" +
             $"<Stream url=\"{XmlText.Escape(options.Value.StreamUrl(log.Id).ToString())}\">" +

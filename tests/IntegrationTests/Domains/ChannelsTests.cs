@@ -46,7 +46,7 @@ public sealed class ChannelsTests(SystemFixture system)
             Assert.Equal(channel, request.Str("channel"));
             if (resource == "Calls")
             {
-                Assert.Equal($"{system.Settings["Ingress:PublicBaseUrl"]}/voice/twiml/{id}", sent.Form["Url"]);
+                Assert.Equal($"{system.Settings["Ingress:PublicBaseUrl"]}/voice/twiml/{id}?channel={channel}&domain={domain}", sent.Form["Url"]);
                 Assert.StartsWith(system.Settings["Ingress:PublicBaseUrl"]!, sent.Form["StatusCallback"]);
             }
         }

@@ -75,7 +75,7 @@ public sealed class SourceChannelMatrixTests(SystemFixture system, MatrixRun run
         Assert.Equal(outcome.RequestId.ToString(), AssertCallback(sent, StatusPath(isCall), channel)["request_id"]);
         if (isCall)
         {
-            Assert.Equal($"{PublicBase}/voice/twiml/{outcome.RequestId}", sent.Form["Url"]);
+            Assert.Equal($"{PublicBase}/voice/twiml/{outcome.RequestId}?channel={channel}&domain={cell.Domain.Name}", sent.Form["Url"]);
             var call = Assert.Single(outcome.Calls, c => c.Sid == sent.CreatedSid);
             Assert.Contains(call.Says, said => said.Contains(cell.Instruction) && said.Contains(cell.Name));
         }
