@@ -56,8 +56,7 @@ public sealed class StreamConversation(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await streams.OpenAsync(log.Id, log.DomainName, streamSid, callSid, cancellationToken);
-        metrics.Opened();
+        metrics.Opened(); // its row was bound open on admission
         logger.LogInformation("Media Stream {StreamSid} of call {CallSid} (request {RequestId}) is open", streamSid, callSid, log.Id);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ISpeechSession? speech = null;

@@ -24,6 +24,13 @@ public sealed class VoiceStreamOptions : IValidatableObject
     [Range(0, 100_000, ErrorMessage = "VoiceStream:MaxConcurrentStreams must be between 0 and 100000.")]
     public int MaxConcurrentStreams { get; set; } = 200;
 
+    /// <summary>
+    /// Streams one domain holds in this process at once, so one tenant cannot take every slot; beyond it that domain's calls
+    /// fall back to Gather while other domains still get streams.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "VoiceStream:MaxStreamsPerDomain must be between 1 and 100000.")]
+    public int MaxStreamsPerDomain { get; set; } = 100;
+
     /// <summary>How long Twilio may take between opening the WebSocket and its <c>start</c> message.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "VoiceStream:StartTimeout must be between 1 s and 1 min.")]
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -36,9 +36,10 @@ public class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
-    /// <summary>VoiceStream:SigningSecret and VoiceStream:MaxConcurrentStreams of this run.</summary>
+    /// <summary>VoiceStream:SigningSecret, MaxConcurrentStreams and MaxStreamsPerDomain of this run.</summary>
     public const string VoiceStreamSecret = "integration-voice-stream-secret-0123456789";
     public const int MaxConcurrentStreams = 3;
+    public const int MaxStreamsPerDomain = 2;
 
     /// <summary>The host of the run's IMAP server (AVENTORA_TEST_IMAP), the one host the mailbox allow-lists open.</summary>
     public static string TestImapHost { get; } =
@@ -97,6 +98,7 @@ public class SystemFixture : IAsyncLifetime
             ["VoiceStream:PublicBaseUrl"] = $"ws://127.0.0.1:{voicePort}",
             ["VoiceStream:SigningSecret"] = VoiceStreamSecret,
             ["VoiceStream:MaxConcurrentStreams"] = MaxConcurrentStreams.ToString(),
+            ["VoiceStream:MaxStreamsPerDomain"] = MaxStreamsPerDomain.ToString(),
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
             // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").
