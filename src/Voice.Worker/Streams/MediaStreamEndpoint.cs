@@ -35,7 +35,7 @@ public static class MediaStreamEndpoint
             return;
         }
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        var socket = new TwilioStreamSocket(webSocket);
+        var socket = new TwilioStreamSocket(webSocket, options.Value.MaxMessageBytes);
         var ct = context.RequestAborted;
 
         var start = await ReadStartAsync(socket, options.Value.StartTimeout, ct);
@@ -123,7 +123,7 @@ public static class MediaStreamEndpoint
                 if (TwilioStreamSocket.Text(message["event"]) == "start" && message["start"] is JsonObject start) return start;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or InvalidDataException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or InvalidDataException or System.Text.Json.JsonException)
         {
             // Treated as no start: refused.
         }

@@ -173,3 +173,17 @@ public static class StreamCallKit
     private static Task SendAsync(ClientWebSocket socket, JsonObject message) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
 }
+
+/// <summary>A clock that moves only when the test moves it, elapsed time (<c>GetTimestamp</c>) included: what a stream's pace reads.</summary>
+public sealed class StandingClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
