@@ -4,7 +4,8 @@ namespace Aventora.Voice.Worker.Streams;
 
 /// <summary>
 /// Binds the <c>VoiceStream</c> section: where Twilio opens a stream-mode call's Media Stream, how it is signed, how many
-/// streams this process holds, and which speech pipeline talks on them. Without <see cref="PublicBaseUrl"/> every call uses Gather.
+/// streams this process holds (in all and per domain), what a stream may send (message size, audio pace, a turn's length),
+/// and which speech pipeline talks on them. Without <see cref="PublicBaseUrl"/> every call uses Gather.
 /// </summary>
 public sealed class VoiceStreamOptions : IValidatableObject
 {
