@@ -1,19 +1,23 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Aventora.Conversations.Assistant;
 using Aventora.Persistence.CallLogs;
 using Aventora.Persistence.Conversations;
 using Aventora.Voice.Worker.Streams.Speech;
+using Microsoft.Extensions.Options;
 
 namespace Aventora.Voice.Worker.Streams;
 
 /// <summary>Builds a <see cref="StreamConversation"/> for an admitted stream.</summary>
 public sealed class StreamConversationFactory(
-    ISpeechPipeline pipeline, ConversationTurnRepository turns, VoiceStreamRepository streams, StreamMetrics metrics, ILogger<StreamConversation> logger)
+    ISpeechPipeline pipeline, ConversationTurnRepository turns, VoiceStreamRepository streams, StreamMetrics metrics,
+    IOptions<VoiceStreamOptions> options, TimeProvider clock, ILogger<StreamConversation> logger)
 {
     public StreamConversation Create(TwilioStreamSocket socket, CallLog log, string streamSid, string callSid) =>
-        new(socket, log, streamSid, callSid, pipeline, turns, streams, metrics, logger);
+        new(socket, log, streamSid, callSid, pipeline, new AudioPace(options.Value.AudioBurst, options.Value.MaxAudioSpeed, clock),
+            turns, streams, metrics, logger);
 }
 
 /// <summary>
@@ -22,10 +26,12 @@ public sealed class StreamConversationFactory(
 /// only what the person heard: all of it once its last mark is back, or, when the person speaks over it (a barge-in: the
 /// audio is cleared), the pieces played until then. The stream ends as completed (the assistant closed the conversation; we
 /// close the WebSocket and Twilio asks for the next TwiML, a hang-up), hung_up (Twilio's stop), or dropped (the socket or
-/// the provider failed; the next TwiML ends the call politely). The state is written before the socket is closed.
+/// the provider failed; the next TwiML ends the call politely). The state is written before the socket is closed. The person's
+/// audio reaches the pipeline no faster than real time (<see cref="AudioPace"/>): a stream that floods it ends dropped (1008),
+/// as does one that sends a message over <c>VoiceStream:MaxMessageBytes</c> (1009).
 /// </summary>
 public sealed class StreamConversation(
-    TwilioStreamSocket socket, CallLog log, string streamSid, string callSid, ISpeechPipeline pipeline,
+    TwilioStreamSocket socket, CallLog log, string streamSid, string callSid, ISpeechPipeline pipeline, AudioPace pace,
     ConversationTurnRepository turns, VoiceStreamRepository streams, StreamMetrics metrics, ILogger<StreamConversation> logger)
 {
     private sealed class Answer(string id)
@@ -56,8 +62,7 @@ public sealed class StreamConversation(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await streams.OpenAsync(log.Id, log.DomainName, streamSid, callSid, cancellationToken);
-        metrics.Opened();
+        metrics.Opened(); // its row was bound open on admission
         logger.LogInformation("Media Stream {StreamSid} of call {CallSid} (request {RequestId}) is open", streamSid, callSid, log.Id);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ISpeechSession? speech = null;
@@ -87,12 +92,25 @@ public sealed class StreamConversation(
     {
         while (!ct.IsCancellationRequested)
         {
-            var message = await socket.ReceiveAsync(ct);
+            JsonObject? message;
+            try
+            {
+                message = await socket.ReceiveAsync(ct);
+            }
+            catch (TwilioStreamSocket.MessageTooLargeException e)
+            {
+                logger.LogWarning("Media Stream {StreamSid} of request {RequestId} sent an oversized message: {Reason}; closing it", streamSid, log.Id, e.Message);
+                await FinishAsync("dropped", WebSocketCloseStatus.MessageTooBig);
+                return;
+            }
             if (message is null) return; // closed: by us after finishing, or by Twilio without stop (then it dropped)
             switch (TwilioStreamSocket.Text(message["event"]))
             {
                 case "media" when TwilioStreamSocket.Text(message["media"]?["payload"]) is { } payload:
-                    await speech.HearAsync(Convert.FromBase64String(payload), ct);
+                    var audio = Convert.FromBase64String(payload);
+                    var verdict = await PacedAsync(audio.Length);
+                    if (verdict == AudioPace.Verdict.Accepted) await speech.HearAsync(audio, ct);
+                    if (verdict == AudioPace.Verdict.Exceeded) return;
                     break;
                 case "dtmf" when TwilioStreamSocket.Text(message["dtmf"]?["digit"]) is { } digit:
                     await speech.DigitAsync(digit, ct);
@@ -105,6 +123,24 @@ public sealed class StreamConversation(
                     return;
             }
         }
+    }
+
+    /// <summary>Whether a frame is within the stream's real-time allowance; what is not is dropped, and a flood ends the stream.</summary>
+    private async Task<AudioPace.Verdict> PacedAsync(int bytes)
+    {
+        var verdict = pace.Take(bytes);
+        if (verdict == AudioPace.Verdict.Accepted) return verdict;
+        metrics.AudioDropped("pace", MuLaw.Duration(bytes));
+        if (pace.DroppedBytes == bytes)
+            logger.LogWarning("Media Stream {StreamSid} of request {RequestId} sends audio faster than real time: dropping what goes beyond VoiceStream:AudioBurst",
+                streamSid, log.Id);
+        if (verdict == AudioPace.Verdict.Exceeded)
+        {
+            logger.LogWarning("Media Stream {StreamSid} of request {RequestId} had {Dropped} of audio dropped for its pace: closing it",
+                streamSid, log.Id, MuLaw.Duration((int)pace.DroppedBytes));
+            await FinishAsync("dropped", WebSocketCloseStatus.PolicyViolation);
+        }
+        return verdict;
     }
 
     /// <summary>The pipeline's events: barge-ins, the person's turns, the assistant's audio.</summary>
@@ -261,7 +297,7 @@ public sealed class StreamConversation(
     }
 
     /// <summary>Ends the stream once: what was heard of an unfinished answer is kept, the state is written, then the socket closes.</summary>
-    private async Task FinishAsync(string outcome)
+    private async Task FinishAsync(string outcome, WebSocketCloseStatus close = WebSocketCloseStatus.NormalClosure)
     {
         Answer? unfinished;
         int bargeIns;
@@ -284,6 +320,6 @@ public sealed class StreamConversation(
         }
         metrics.Ended(outcome, wasOpen: true);
         logger.LogInformation("Media Stream {StreamSid} of request {RequestId} ended: {Outcome}", streamSid, log.Id, outcome);
-        if (outcome is "completed" or "dropped") await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, outcome);
+        if (outcome is "completed" or "dropped") await socket.CloseAsync(close, outcome);
     }
 }

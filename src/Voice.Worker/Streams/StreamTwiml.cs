@@ -8,7 +8,7 @@ namespace Aventora.Voice.Worker.Streams;
 
 /// <summary>
 /// Decides whether a call is held on a Media Stream: its domain's <c>voice_mode</c> is <c>stream</c>, streams are configured,
-/// and this process has room. Then the call's TwiML is <c>&lt;Connect&gt;&lt;Stream&gt;</c> with the request id and a signed
+/// and this process has room (in all, and for the domain). Then the call's TwiML is <c>&lt;Connect&gt;&lt;Stream&gt;</c> with the request id and a signed
 /// token as parameters; the <c>&lt;Connect&gt;</c> action brings Twilio back (<c>?after=stream</c>) when the stream ends.
 /// </summary>
 public sealed class StreamTwiml(
@@ -31,9 +31,10 @@ public sealed class StreamTwiml(
             return null; // Gather needs nothing more from the domain: the safe choice now.
         }
         if (domain?.Technical(VoiceModeKey) != "stream") return null;
-        if (!capacity.HasRoom)
+        if (!capacity.HasRoomFor(log.DomainName))
         {
-            logger.LogWarning("Request {RequestId} asked for a Media Stream but this process holds {Active} streams: using Gather", log.Id, capacity.Active);
+            logger.LogWarning("Request {RequestId} asked for a Media Stream but this process holds {Active} streams, {DomainActive} of them for {DomainName}: using Gather",
+                log.Id, capacity.Active, capacity.ActiveFor(log.DomainName), log.DomainName);
             return null;
         }
 

@@ -7,11 +7,11 @@ namespace Aventora.Voice.Worker.Streams;
 
 /// <summary>
 /// Twilio's side of a Media Stream: JSON text frames. In: connected, start, media, dtmf, mark, stop. Out: media, mark, clear
-/// (base64 µ-law 8 kHz). Sends are serialised (a WebSocket takes one send at a time); one loop receives.
+/// (base64 µ-law 8 kHz). A message is read up to <c>VoiceStream:MaxMessageBytes</c>, no further. Sends are serialised (a
+/// WebSocket takes one send at a time); one loop receives.
 /// </summary>
-public sealed class TwilioStreamSocket(WebSocket socket)
+public sealed class TwilioStreamSocket(WebSocket socket, int maxMessageBytes)
 {
-    private const int MaxMessageBytes = 256 * 1024;
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly byte[] _buffer = new byte[8 * 1024];
 
@@ -26,7 +26,7 @@ public sealed class TwilioStreamSocket(WebSocket socket)
             var result = await socket.ReceiveAsync(_buffer, cancellationToken);
             if (result.MessageType == WebSocketMessageType.Close) return null;
             message.Write(_buffer, 0, result.Count);
-            if (message.Length > MaxMessageBytes) throw new InvalidDataException($"A Media Stream message was larger than {MaxMessageBytes} bytes.");
+            if (message.Length > maxMessageBytes) throw new MessageTooLargeException(maxMessageBytes);
             if (!result.EndOfMessage) continue;
             if (result.MessageType != WebSocketMessageType.Text) throw new InvalidDataException("Media Stream messages are JSON text frames.");
             return JsonNode.Parse(message.GetBuffer().AsSpan(0, (int)message.Length)) as JsonObject
@@ -76,6 +76,9 @@ public sealed class TwilioStreamSocket(WebSocket socket)
             _send.Release();
         }
     }
+
+    /// <summary>A message beyond <c>VoiceStream:MaxMessageBytes</c>: read no further, the stream is closed with 1009.</summary>
+    public sealed class MessageTooLargeException(int limit) : IOException($"A Media Stream message was larger than {limit} bytes (VoiceStream:MaxMessageBytes).");
 
     public static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

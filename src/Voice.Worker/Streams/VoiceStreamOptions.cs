@@ -4,7 +4,8 @@ namespace Aventora.Voice.Worker.Streams;
 
 /// <summary>
 /// Binds the <c>VoiceStream</c> section: where Twilio opens a stream-mode call's Media Stream, how it is signed, how many
-/// streams this process holds, and which speech pipeline talks on them. Without <see cref="PublicBaseUrl"/> every call uses Gather.
+/// streams this process holds (in all and per domain), what a stream may send (message size, audio pace, a turn's length),
+/// and which speech pipeline talks on them. Without <see cref="PublicBaseUrl"/> every call uses Gather.
 /// </summary>
 public sealed class VoiceStreamOptions : IValidatableObject
 {
@@ -23,6 +24,35 @@ public sealed class VoiceStreamOptions : IValidatableObject
     /// <summary>Streams this process holds at once; a call beyond it falls back to Gather.</summary>
     [Range(0, 100_000, ErrorMessage = "VoiceStream:MaxConcurrentStreams must be between 0 and 100000.")]
     public int MaxConcurrentStreams { get; set; } = 200;
+
+    /// <summary>
+    /// Streams one domain holds in this process at once, so one tenant cannot take every slot; beyond it that domain's calls
+    /// fall back to Gather while other domains still get streams.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "VoiceStream:MaxStreamsPerDomain must be between 1 and 100000.")]
+    public int MaxStreamsPerDomain { get; set; } = 100;
+
+    /// <summary>The largest WebSocket message a stream may send (Twilio's are under 1 KiB); a larger one closes the stream with 1009.</summary>
+    [Range(1024, 1024 * 1024, ErrorMessage = "VoiceStream:MaxMessageBytes must be between 1024 and 1048576.")]
+    public int MaxMessageBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// How much audio a stream may send ahead of real time (a network hiccup delivers a backlog at once). Beyond it audio is
+    /// dropped before it reaches the speech pipeline; a stream that has had this much dropped is closed (1008).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00", ErrorMessage = "VoiceStream:AudioBurst must be between 200 ms and 5 min.")]
+    public TimeSpan AudioBurst { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many times real time a stream may send audio: Twilio sends it in real time (1); more only for an emulator playing faster.</summary>
+    [Range(1.0, 100.0, ErrorMessage = "VoiceStream:MaxAudioSpeed must be between 1 and 100.")]
+    public double MaxAudioSpeed { get; set; } = 1.0;
+
+    /// <summary>
+    /// The most of the person's audio held for one turn; a turn that reaches it is cut there and answered, and the audio
+    /// after it is dropped until the person is quiet (a noisy line cannot fill memory).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "VoiceStream:MaxBufferedAudio must be between 1 s and 5 min.")]
+    public TimeSpan MaxBufferedAudio { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long Twilio may take between opening the WebSocket and its <c>start</c> message.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "VoiceStream:StartTimeout must be between 1 s and 1 min.")]

@@ -36,9 +36,11 @@ public class SystemFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
 
-    /// <summary>VoiceStream:SigningSecret and VoiceStream:MaxConcurrentStreams of this run.</summary>
+    /// <summary>VoiceStream:SigningSecret, MaxConcurrentStreams, MaxStreamsPerDomain and MaxBufferedAudio of this run.</summary>
     public const string VoiceStreamSecret = "integration-voice-stream-secret-0123456789";
     public const int MaxConcurrentStreams = 3;
+    public const int MaxStreamsPerDomain = 2;
+    public static readonly TimeSpan MaxBufferedAudio = TimeSpan.FromSeconds(3);
 
     /// <summary>The host of the run's IMAP server (AVENTORA_TEST_IMAP), the one host the mailbox allow-lists open.</summary>
     public static string TestImapHost { get; } =
@@ -97,6 +99,12 @@ public class SystemFixture : IAsyncLifetime
             ["VoiceStream:PublicBaseUrl"] = $"ws://127.0.0.1:{voicePort}",
             ["VoiceStream:SigningSecret"] = VoiceStreamSecret,
             ["VoiceStream:MaxConcurrentStreams"] = MaxConcurrentStreams.ToString(),
+            ["VoiceStream:MaxStreamsPerDomain"] = MaxStreamsPerDomain.ToString(),
+            ["VoiceStream:MaxBufferedAudio"] = MaxBufferedAudio.ToString(),
+            // The emulator plays streams ten times faster than real time (and catches up in bursts on a busy machine): the
+            // pace lets that through here; production keeps a stream to real time (README, "Real-time voice").
+            ["VoiceStream:MaxAudioSpeed"] = "20",
+            ["VoiceStream:AudioBurst"] = "00:05:00",
             // Email-pull tests run pollers in Ingress hosts of their own, to stop and restart them.
             ["EmailPull:Enabled"] = "false",
             // The reconciler looks often and early here, so its tests run in seconds (defaults: README, "Guarantees").

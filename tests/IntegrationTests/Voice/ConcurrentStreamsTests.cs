@@ -27,6 +27,7 @@ public sealed class ConcurrentStreamsTests(SystemFixture system, ITestOutputHelp
         var port = FreePort.Next();
         settings["VoiceStream:PublicBaseUrl"] = $"ws://127.0.0.1:{port}";
         settings["VoiceStream:MaxConcurrentStreams"] = streams.ToString();
+        settings["VoiceStream:MaxStreamsPerDomain"] = streams.ToString(); // one domain holds them all here
         await using var voice = new ServiceHost<VoiceWorkerEntryPoint>(port, settings, system.Logs);
         await Task.Run(voice.StartServer);
 

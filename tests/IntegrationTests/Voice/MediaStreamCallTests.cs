@@ -124,6 +124,8 @@ public sealed class MediaStreamCallTests(SystemFixture system)
     public async Task At_capacity_a_stream_mode_call_falls_back_to_gather()
     {
         var domain = await StreamDomain.CreateAsync(system, "streamcap");
+        // Other tenants fill the process, each within its share (VoiceStream:MaxStreamsPerDomain), so this domain has none open.
+        var holders = new[] { await StreamDomain.CreateAsync(system, "streamcaphold"), await StreamDomain.CreateAsync(system, "streamcaphold") };
         await Eventually.Get(() => Task.FromResult<int?>(system.ActiveStreams()), n => n == 0, "earlier streams to end");
 
         // Calls nobody answers hold the process's streams: Twilio would not connect them, the test does, with valid tokens.
@@ -133,11 +135,12 @@ public sealed class MediaStreamCallTests(SystemFixture system)
         {
             for (var i = 0; i < SystemFixture.MaxConcurrentStreams; i++)
             {
+                var holder = holders[i / SystemFixture.MaxStreamsPerDomain];
                 var quiet = SystemFixture.UniqueNumber();
                 await system.Emulator.SetCallOutcomeAsync(quiet, "no-answer");
-                var quietId = await (await system.StartAsync(Api.StartBody(quiet, "phone", "informational", "Holding a line", domain.Name), domain.Key)).AcceptedRequestIdAsync();
-                var quietSid = (await system.RequestWithSidAsync(quietId, domain.Key)).Str("twilio_sid");
-                var socket = await system.OpenStreamAsync(quietId, domain.AccountSid, quietSid, system.TokenFor(quietId));
+                var quietId = await (await system.StartAsync(Api.StartBody(quiet, "phone", "informational", "Holding a line", holder.Name), holder.Key)).AcceptedRequestIdAsync();
+                var quietSid = (await system.RequestWithSidAsync(quietId, holder.Key)).Str("twilio_sid");
+                var socket = await system.OpenStreamAsync(quietId, holder.AccountSid, quietSid, system.TokenFor(quietId));
                 _ = socket.DrainAsync(drain.Token);
                 held.Add((socket, quietId));
                 await Eventually.Get(() => system.StreamRowAsync(quietId), r => r?.State == "open", "a held stream to open");
@@ -179,17 +182,17 @@ public sealed class MediaStreamCallTests(SystemFixture system)
         await Eventually.Get(() => Task.FromResult<int?>(system.ActiveStreams()), n => n == 0, "earlier streams to end");
 
         var capacity = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Aventora.Voice.Worker.Streams.StreamCapacity>(system.Voice.Services);
-        var taken = 0;
+        var taken = new List<Aventora.Voice.Worker.Streams.StreamCapacity.Slot>();
         try
         {
-            while (capacity.TryEnter()) taken++;
+            while (capacity.TryEnter($"filler-{taken.Count}") is { } slot) taken.Add(slot);
             using var socket = await system.OpenStreamAsync(id, domain.AccountSid, sid, system.TokenFor(id));
             Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await socket.ClosedWithAsync(TimeSpan.FromSeconds(10)));
             Assert.Equal("refused", (await system.StreamRowAsync(id))?.State);
         }
         finally
         {
-            for (var i = 0; i < taken; i++) capacity.Exit();
+            foreach (var slot in taken) slot.Dispose();
         }
 
         // Twilio then requests the <Connect> action: the conversation goes on with Gather turns from the opening.

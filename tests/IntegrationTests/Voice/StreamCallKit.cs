@@ -52,6 +52,14 @@ public static class StreamCallKit
         return row;
     }
 
+    /// <summary>The request's stream row as bound on admission: which stream and call it belongs to, and its state.</summary>
+    public static async Task<(string StreamSid, string CallSid, string State)?> StreamBindingAsync(this SystemFixture system, Guid requestId)
+    {
+        await using var db = await system.Database.OpenConnectionAsync();
+        return await db.QuerySingleOrDefaultAsync<(string, string, string)?>(
+            "SELECT stream_sid, call_sid, state FROM voice_streams WHERE request_id = @requestId", new { requestId });
+    }
+
     public static Task<(string State, int BargeIns)?> StreamEndedAsync(this SystemFixture system, Guid requestId) =>
         Eventually.Get(() => system.StreamRowAsync(requestId), r => r?.State != "open", $"the stream of {requestId} to end");
 
@@ -64,14 +72,44 @@ public static class StreamCallKit
     public static string TokenFor(this SystemFixture system, Guid requestId) =>
         system.Voice.Services.GetRequiredService<StreamToken>().Issue(requestId);
 
+    /// <summary>A stream-mode call nobody answers: a real request and call SID, whose stream the test plays as Twilio would.</summary>
+    public static async Task<(Guid Id, string Sid)> UnansweredCallAsync(this SystemFixture system, StreamDomain domain)
+    {
+        var person = SystemFixture.UniqueNumber();
+        await system.Emulator.SetCallOutcomeAsync(person, "no-answer");
+        var id = await (await system.StartAsync(Api.StartBody(person, "phone", "informational", "Holding a line", domain.Name), domain.Key)).AcceptedRequestIdAsync();
+        return (id, (await system.RequestWithSidAsync(id, domain.Key)).Str("twilio_sid"));
+    }
+
+    /// <summary>
+    /// Another Voice.Worker copy on the run's broker and database, with <paramref name="overrides"/> of its settings and
+    /// <paramref name="services"/> replaced (e.g. a clock); its streams are at <c>ws://127.0.0.1:{Port}</c>.
+    /// </summary>
+    public static async Task<ServiceHost<VoiceWorkerEntryPoint>> StartVoiceCopyAsync(
+        this SystemFixture system, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
+    {
+        var settings = new Dictionary<string, string?>(system.Settings);
+        var port = FreePort.Next();
+        settings["VoiceStream:PublicBaseUrl"] = $"ws://127.0.0.1:{port}";
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        var voice = new ServiceHost<VoiceWorkerEntryPoint>(port, settings, system.Logs, services);
+        await Task.Run(voice.StartServer);
+        return voice;
+    }
+
+    public static Uri StreamBase(this ServiceHost<VoiceWorkerEntryPoint> voice) => new($"ws://127.0.0.1:{voice.Port}");
+
     public static int ActiveStreams(this SystemFixture system) => system.Voice.Services.GetRequiredService<StreamCapacity>().Active;
 
-    /// <summary>Opens a Media Stream as Twilio would: connected, then start with the call's ids and the given parameters.</summary>
+    /// <summary>
+    /// Opens a Media Stream as Twilio would: connected, then start with the call's ids and the given parameters; on the run's
+    /// Voice.Worker, or on another copy at <paramref name="voice"/> (its ws:// base).
+    /// </summary>
     public static async Task<ClientWebSocket> OpenStreamAsync(
-        this SystemFixture system, Guid requestId, string accountSid, string callSid, string? token)
+        this SystemFixture system, Guid requestId, string accountSid, string callSid, string? token, Uri? voice = null)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(system.StreamUrl(requestId), CancellationToken.None);
+        await socket.ConnectAsync(voice is null ? system.StreamUrl(requestId) : new Uri(voice, $"/voice/stream/{requestId}"), CancellationToken.None);
         await SendAsync(socket, new JsonObject { ["event"] = "connected", ["protocol"] = "Call", ["version"] = "1.0.0" });
         var streamSid = "MZ" + Guid.NewGuid().ToString("N");
         await SendAsync(socket, new JsonObject
@@ -117,6 +155,35 @@ public static class StreamCallKit
         catch (Exception e) when (e is OperationCanceledException or WebSocketException) { }
     }
 
+    /// <summary>One <c>media</c> message carrying <paramref name="audio"/> (µ-law) as the person's.</summary>
+    public static Task SendMediaAsync(this ClientWebSocket socket, byte[] audio) =>
+        SendAsync(socket, new JsonObject
+        {
+            ["event"] = "media", ["media"] = new JsonObject { ["track"] = "inbound", ["payload"] = Convert.ToBase64String(audio) },
+        });
+
+    /// <summary>The person hung up: Twilio's <c>stop</c>.</summary>
+    public static Task SendStopAsync(this ClientWebSocket socket) => SendAsync(socket, new JsonObject { ["event"] = "stop" });
+
+    /// <summary>A 20 ms frame of silence, and one of the loudest tone µ-law holds (every sample at full scale, alternating sign).</summary>
+    public static byte[] QuietFrame() => Enumerable.Repeat((byte)0xFF, 160).ToArray();
+
+    public static byte[] LoudFrame() => Enumerable.Range(0, 160).Select(i => (byte)(i % 2 == 0 ? 0x00 : 0x80)).ToArray();
+
     private static Task SendAsync(ClientWebSocket socket, JsonObject message) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
+}
+
+/// <summary>A clock that moves only when the test moves it, elapsed time (<c>GetTimestamp</c>) included: what a stream's pace reads.</summary>
+public sealed class StandingClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }

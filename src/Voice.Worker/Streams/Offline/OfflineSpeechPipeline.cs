@@ -8,13 +8,17 @@ namespace Aventora.Voice.Worker.Streams.Offline;
 /// <summary>
 /// The speech pipeline for tests and local runs: it hears the phrase book's recordings and keypad digits, asks the configured
 /// assistant (<see cref="IAssistant"/>, as Gather calls do) what to say, and speaks with <see cref="ToneVoice"/>, one piece per word.
+/// It holds at most <c>VoiceStream:MaxBufferedAudio</c> of a turn (<see cref="TurnDetector"/>).
 /// </summary>
-public sealed class OfflineSpeechPipeline(PhraseBook phrases, IAssistant assistant, IOptions<VoiceStreamOptions> options) : ISpeechPipeline
+public sealed class OfflineSpeechPipeline(
+    PhraseBook phrases, IAssistant assistant, IOptions<VoiceStreamOptions> options, StreamMetrics metrics, ILogger<OfflineSpeechPipeline> logger) : ISpeechPipeline
 {
     public Task<ISpeechSession> OpenAsync(SpeechCall call, CancellationToken cancellationToken) =>
-        Task.FromResult<ISpeechSession>(new Session(call, phrases, assistant, new TurnDetector(options.Value.SilenceToEndTurn)));
+        Task.FromResult<ISpeechSession>(new Session(call, phrases, assistant,
+            new TurnDetector(options.Value.SilenceToEndTurn, options.Value.MaxBufferedAudio), metrics, logger));
 
-    private sealed class Session(SpeechCall call, PhraseBook phrases, IAssistant assistant, TurnDetector turns) : ISpeechSession
+    private sealed class Session(SpeechCall call, PhraseBook phrases, IAssistant assistant, TurnDetector turns, StreamMetrics metrics, ILogger logger)
+        : ISpeechSession
     {
         private readonly Channel<SpeechEvent> _events = Channel.CreateUnbounded<SpeechEvent>(new UnboundedChannelOptions { SingleReader = true });
         private int _responses;
@@ -32,7 +36,13 @@ public sealed class OfflineSpeechPipeline(PhraseBook phrases, IAssistant assista
                     _events.Writer.TryWrite(new SpeechStarted());
                     break;
                 case TurnDetector.Ended ended:
+                    if (ended.Cut)
+                        logger.LogWarning("The person's turn on request {RequestId} reached VoiceStream:MaxBufferedAudio ({Held}): cut there, and their audio is dropped until they are quiet",
+                            call.RequestId, MuLaw.Duration(ended.Utterance.Length));
                     _events.Writer.TryWrite(new PersonSaid(phrases.Recognise(ended.Utterance)));
+                    break;
+                case TurnDetector.Dropped dropped:
+                    metrics.AudioDropped("turn_too_long", MuLaw.Duration(dropped.Bytes));
                     break;
             }
             return ValueTask.CompletedTask;
