@@ -12,6 +12,8 @@ public static class AventoraTelemetry
     public const string DomainAttribute = "aventora.domain";
     public const string ChannelAttribute = "aventora.channel";
     public const string ServiceAttribute = "aventora.service";
+    /// <summary>The requests a batch's span works on, when there are more than one.</summary>
+    public const string RequestIdsAttribute = "aventora.request_ids";
 
     /// <summary>Tags the current span with the request it works on (no-op when nothing is traced).</summary>
     public static void TagRequest(Guid? requestId, string? domainName, string? channel = null)
