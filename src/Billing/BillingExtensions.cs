@@ -27,6 +27,7 @@ public static class BillingExtensions
     public static IServiceCollection AddCreditLedger(this IServiceCollection services)
     {
         services.TryAddSingleton<CreditRepository>();
+        services.TryAddSingleton<ReservationQueue>();
         return services;
     }
 }

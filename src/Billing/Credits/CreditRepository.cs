@@ -5,6 +5,9 @@ using Npgsql;
 
 namespace Aventora.Billing.Credits;
 
+/// <summary>Credits to hold for a request of a domain.</summary>
+public sealed record CreditHold(string DomainName, Guid RequestId, int Credits);
+
 /// <summary>How a reservation attempt ended.</summary>
 public sealed record ReservationResult(bool Reserved, bool Enforced, long Available)
 {
@@ -40,19 +43,85 @@ public sealed record LedgerPage(long Total, IReadOnlyList<LedgerEntry> Entries);
 public sealed class CreditRepository(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Holds <paramref name="credits"/> of the domain's available credits for the request. One round trip: the check and the hold
-    /// run inside <c>aventora_reserve_credits</c>, which locks the domain's account row only for that one statement, so concurrent
-    /// reservations can never promise more than the balance holds and still do not queue behind each other's network round trips.
-    /// A request already holding (or having used) a reservation gets it again: a redelivery reserves nothing twice.
-    /// A domain with enforcement off is not checked and nothing is held.
+    /// Holds <paramref name="credits"/> of the domain's available credits for the request, as <see cref="ReserveManyAsync"/> does
+    /// for a group of one. A request already holding (or having used) a reservation gets it again: a redelivery reserves nothing
+    /// twice. A domain with enforcement off is not checked and nothing is held.
     /// </summary>
-    public async Task<ReservationResult> ReserveAsync(string domainName, Guid requestId, int credits, CancellationToken cancellationToken)
+    public async Task<ReservationResult> ReserveAsync(string domainName, Guid requestId, int credits, CancellationToken cancellationToken) =>
+        (await ReserveManyAsync([new CreditHold(domainName, requestId, credits)], cancellationToken))[requestId];
+
+    /// <summary>
+    /// Holds each request's credits, in the order given, in one round trip that locks each domain's account once for the whole
+    /// group (accounts in name order, so two groups never wait on each other in a circle): concurrent reservations can never
+    /// promise more than the balance holds. Within a domain the holds are taken in order until the first that does not fit;
+    /// it and those after it are refused (each told what was left). A request already holding a reservation (a redelivery, or
+    /// the same request twice in the group) is answered reserved and holds nothing more. One result per request id.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, ReservationResult>> ReserveManyAsync(IReadOnlyList<CreditHold> holds, CancellationToken cancellationToken)
     {
+        var group = holds.DistinctBy(h => h.RequestId).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var (reserved, enforced, available) = await connection.QuerySingleAsync<(bool, bool, long)>(new CommandDefinition(
-            "SELECT reserved, enforced, available FROM aventora_reserve_credits(@domainName, @requestId, @credits)",
-            new { domainName, requestId, credits }, cancellationToken: cancellationToken));
-        return enforced ? new ReservationResult(reserved, true, available) : ReservationResult.NotEnforced;
+        await using var batch = new NpgsqlBatch(connection);
+        var domains = group.Select(h => h.DomainName).ToArray();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            INSERT INTO credit_accounts (domain_name, domain_id)
+            SELECT DISTINCT d.name, aventora_domain_id(d.name) FROM unnest($1::varchar[]) AS d(name) ON CONFLICT DO NOTHING
+            """) { Parameters = { new NpgsqlParameter { Value = domains } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::integer[]) WITH ORDINALITY AS i(domain_name, request_id, credits, ord)),
+            tenant AS (
+                SELECT i.*, aventora_domain_id(i.domain_name) AS domain_id,
+                       COALESCE((SELECT d.credits_enforced FROM domains d WHERE d.name = i.domain_name), true) AS enforced
+                FROM input i),
+            locked AS (
+                SELECT a.domain_name, a.domain_id, a.balance - a.reserved AS available FROM credit_accounts a
+                WHERE EXISTS (SELECT 1 FROM tenant t WHERE t.enforced AND t.domain_name = a.domain_name AND t.domain_id IS NOT DISTINCT FROM a.domain_id)
+                ORDER BY a.domain_name, a.domain_id FOR UPDATE),
+            held AS (
+                SELECT t.*, l.available, EXISTS (SELECT 1 FROM credit_reservations r WHERE r.request_id = t.request_id) AS already
+                FROM tenant t LEFT JOIN locked l ON l.domain_name = t.domain_name AND l.domain_id IS NOT DISTINCT FROM t.domain_id),
+            ranked AS (
+                SELECT h.*, sum(h.credits) OVER (PARTITION BY h.domain_name, h.domain_id ORDER BY h.ord) AS needed
+                FROM held h WHERE h.enforced AND NOT h.already),
+            fits AS (
+                SELECT r.* FROM ranked r
+                WHERE r.needed <= r.available
+                  AND NOT EXISTS (SELECT 1 FROM ranked x WHERE x.domain_name = r.domain_name AND x.domain_id IS NOT DISTINCT FROM r.domain_id
+                                                         AND x.ord < r.ord AND x.needed > x.available)),
+            inserted AS (
+                INSERT INTO credit_reservations (request_id, domain_name, domain_id, credits)
+                SELECT request_id, domain_name, domain_id, credits FROM fits ON CONFLICT DO NOTHING
+                RETURNING request_id, domain_name, domain_id, credits),
+            accounts AS (
+                UPDATE credit_accounts a SET reserved = a.reserved + s.credits, updated_at = now()
+                FROM (SELECT domain_name, domain_id, sum(credits) AS credits FROM inserted GROUP BY 1, 2) s
+                WHERE a.domain_name = s.domain_name AND a.domain_id IS NOT DISTINCT FROM s.domain_id)
+            SELECT h.request_id, NOT h.enforced OR h.already OR EXISTS (SELECT 1 FROM fits f WHERE f.request_id = h.request_id) AS reserved,
+                   h.enforced,
+                   COALESCE(h.available, 0) - COALESCE((SELECT sum(f.credits) FROM fits f
+                                                         WHERE f.domain_name = h.domain_name AND f.domain_id IS NOT DISTINCT FROM h.domain_id), 0) AS available
+            FROM held h
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = domains },
+                new NpgsqlParameter { Value = group.Select(h => h.RequestId).ToArray() },
+                new NpgsqlParameter { Value = group.Select(h => h.Credits).ToArray() },
+            },
+        });
+        var results = new Dictionary<Guid, ReservationResult>(group.Length);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            if (reader.FieldCount != 4) continue;
+            while (await reader.ReadAsync(cancellationToken))
+                results[reader.GetGuid(0)] = reader.GetBoolean(2)
+                    ? new ReservationResult(reader.GetBoolean(1), true, reader.GetInt64(3))
+                    : ReservationResult.NotEnforced;
+        } while (await reader.NextResultAsync(cancellationToken));
+        return results;
     }
 
     /// <summary>Writes the usage to the ledger once (its id is unique) and settles the request's reservation; false for a duplicate.</summary>

@@ -7,9 +7,10 @@ namespace Aventora.Dispatcher.Worker.Billing;
 
 /// <summary>
 /// Can the domain pay for the request? Reserves its price against the domain's available credits in one atomic step, so
-/// concurrent requests can never promise more than the balance holds. Requests without a domain are not billed.
+/// concurrent requests can never promise more than the balance holds; concurrent requests are reserved together
+/// (<see cref="ReservationQueue"/>). Requests without a domain are not billed.
 /// </summary>
-public sealed class CreditCheck(CreditRepository credits, PriceTable prices, AventoraMetrics metrics)
+public sealed class CreditCheck(ReservationQueue reservations, PriceTable prices, AventoraMetrics metrics)
 {
     public const string InsufficientCredits = "insufficient_credits";
 
@@ -18,7 +19,7 @@ public sealed class CreditCheck(CreditRepository credits, PriceTable prices, Ave
     {
         if (string.IsNullOrWhiteSpace(request.DomainName)) return null;
         var price = prices.PriceOf(request.Channel, request.Type);
-        var result = await credits.ReserveAsync(request.DomainName, request.RequestId, price, cancellationToken);
+        var result = await reservations.ReserveAsync(request.DomainName, request.RequestId, price, cancellationToken);
         if (result.Reserved) metrics.CreditsReserved(request.Channel, price);
         return result.Reserved ? null
             : $"Domain '{request.DomainName}' has {Math.Max(0, result.Available)} credits available and this {request.Channel} request " +

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Aventora.Billing.Credits;
 using Aventora.Contracts.Billing;
 using Aventora.IntegrationTests.Infrastructure;
 using Aventora.TwilioEmulator.Inspection;
@@ -104,6 +105,32 @@ public sealed class BillingTests(SystemFixture system)
         var ledger = (await system.LedgerAsync(first.Name, "?page_size=100")).Concat(await system.LedgerAsync(second.Name, "?page_size=100"))
             .Select(e => e!["entry_id"]!.GetValue<Guid>()).Where(ids.Contains).ToList();
         Assert.Equal(ids.Order(), ledger.Order());
+    }
+
+    [Fact]
+    public async Task A_group_of_reservations_holds_each_domains_credits_in_order_until_the_first_that_does_not_fit()
+    {
+        var (poor, rich) = (await system.NewBilledDomainAsync("group-poor", 7), await system.NewBilledDomainAsync("group-rich", 100));
+        var ids = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToArray();
+        var group = new[]
+        {
+            new CreditHold(poor.Name, ids[0], 3), new CreditHold(rich.Name, ids[1], 4), new CreditHold(poor.Name, ids[2], 3),
+            new CreditHold(poor.Name, ids[0], 3), // the same request twice (a redelivery beside its original): held once
+            new CreditHold(poor.Name, ids[3], 10), // does not fit in the 1 left
+            new CreditHold(poor.Name, ids[4], 1),  // would fit, but comes after one that did not
+        };
+        var credits = new CreditRepository(system.Database);
+
+        var results = await credits.ReserveManyAsync(group, CancellationToken.None);
+        Assert.Equal([true, true, true, false, false], ids.Select(id => results[id].Reserved));
+        Assert.Equal(1, results[ids[3]].Available);
+        var again = await credits.ReserveManyAsync(group.Take(3).ToArray(), CancellationToken.None); // redelivered: nothing held twice
+        Assert.All(ids.Take(3), id => Assert.True(again[id].Reserved));
+
+        Assert.Equal((7L, 6L), ((await system.BalanceAsync(poor.Name))["balance"]!.GetValue<long>(), (await system.BalanceAsync(poor.Name))["reserved"]!.GetValue<long>()));
+        Assert.Equal(4, (await system.BalanceAsync(rich.Name))["reserved"]!.GetValue<long>());
+        await using var db = await system.Database.OpenConnectionAsync();
+        Assert.Equal(3, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM credit_reservations WHERE request_id = ANY(@ids)", new { ids }));
     }
 
     [Fact]
