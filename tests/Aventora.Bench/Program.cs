@@ -22,6 +22,15 @@ try
     var emulator = new EmulatorRecords(emulatorHttp);
     var callLogs = new CallLogs(database);
     var memory = new ProcessMemory(settings.Processes);
+    var cpu = new ProcessCpu(settings.Processes);
+    var cpuByPhase = new Dictionary<string, IReadOnlyList<CpuUse>>();
+    async Task<T?> Measured<T>(string name, Func<Task<T?>> run) where T : class
+    {
+        var before = cpu.Read();
+        var result = await run();
+        cpuByPhase[name] = ProcessCpu.Between(before, cpu.Read());
+        return result;
+    }
     void Say(string line) => Console.Error.WriteLine($"[bench] {line}");
     // A phase that cannot finish (the database restarted under it, say) is reported, and the others still run.
     var phaseErrors = new List<string>();
@@ -85,7 +94,7 @@ try
     if (settings.Runs("ingress"))
     {
         Say($"ingress: POST /start (sms) for {settings.Seconds} s at {settings.Concurrency} connections");
-        var ingress = await Phase("ingress", async () => await new IngressPhase(settings, await Domain("ingress", 11), callLogs, emulator).RunAsync(ct));
+        var ingress = await Measured("ingress", () => Phase("ingress", async () => await new IngressPhase(settings, await Domain("ingress", 11), callLogs, emulator).RunAsync(ct)));
         report = report with { Ingress = ingress };
         if (ingress is not null) Say($"ingress: {ingress.AcceptedPerSecond:N0} accepted/s, p99 {ingress.Latency.P99:N0} ms, {ingress.ReachedTwilio:N0} reached Twilio");
         await Phase("emulator reset", async () => { await emulator.ClearAsync(ct); return ""; });
@@ -94,7 +103,7 @@ try
     if (settings.Runs("e2e"))
     {
         Say($"e2e: {settings.Requests:N0} requests ({string.Join(", ", settings.Mix.Select(m => $"{m.Channel} {m.Weight}"))}) at {settings.Concurrency} connections");
-        var e2e = await Phase("e2e", async () => await new EndToEndPhase(settings, await Domain("e2e", 12), callLogs, emulator).RunAsync(ct));
+        var e2e = await Measured("e2e", () => Phase("e2e", async () => await new EndToEndPhase(settings, await Domain("e2e", 12), callLogs, emulator).RunAsync(ct)));
         report = report with { EndToEnd = e2e };
         if (e2e is not null) Say($"e2e: {e2e.RequestsPerSecond:N0} requests/s; lost {e2e.Integrity.Lost}, duplicated {e2e.Integrity.Duplicated}, mismatched {e2e.Integrity.Mismatched}");
         await Phase("emulator reset", async () => { await emulator.ClearAsync(ct); return ""; });
@@ -104,7 +113,7 @@ try
     if (settings.Runs("csv"))
     {
         Say($"csv: one batch of {settings.Rows:N0} rows ({string.Join(",", settings.CsvChannels)})");
-        var csv = await Phase("csv", async () => await new CsvPhase(settings, await Domain("csv", 13), callLogs, emulator, memory).RunAsync(wholeRun, ct));
+        var csv = await Measured("csv", () => Phase("csv", async () => await new CsvPhase(settings, await Domain("csv", 13), callLogs, emulator, memory).RunAsync(wholeRun, ct)));
         report = report with { Csv = csv, Memory = csv?.Memory };
         if (csv is not null) Say($"csv: 202 after {csv.SecondsTo202:0.0} s, every row at Twilio after {csv.SecondsToAllAtTwilio:0.0} s");
     }
@@ -113,6 +122,7 @@ try
         report = report with { Memory = memory.Processes.Select(p => new ProcessPeak(p.Name, wholeRun.GetValueOrDefault(p.Name), wholeRun.GetValueOrDefault(p.Name), false, null)).ToList() };
     }
 
+    report = report with { Cpu = cpuByPhase };
     report = report.WithVerdicts(phaseErrors);
     var failures = report.IntegrityFailures;
 

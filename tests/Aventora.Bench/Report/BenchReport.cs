@@ -22,6 +22,8 @@ public sealed record BenchReport
     public EndToEndResult? EndToEnd { get; init; }
     public CsvResult? Csv { get; init; }
     public IReadOnlyList<ProcessPeak>? Memory { get; init; }
+    /// <summary>CPU seconds by part of the system (Aventora's processes, the emulator, the load generator, PostgreSQL, RabbitMQ), per phase.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Observe.CpuUse>> Cpu { get; init; } = new Dictionary<string, IReadOnlyList<Observe.CpuUse>>();
     public double? EndToEndToBrokerRatio { get; init; }
     public IReadOnlyList<string> IntegrityFailures { get; init; } = [];
     public IReadOnlyList<string> PhaseErrors { get; init; } = [];
@@ -132,6 +134,13 @@ public sealed record BenchReport
             notes.AppendLine($"- CSV: {c.RefusedBeforeTwilio:N0} rows refused before Twilio (see their error_code in call_logs).");
         if (Memory?.Any(m => !m.PeakWasReset) == true)
             notes.AppendLine("- Some peaks could not be reset at the start of the CSV batch (/proc/pid/clear_refs): those are whole-run peaks.");
+        foreach (var (phase, uses) in Cpu)
+        {
+            var aventora = uses.Where(u => u.Part is "ingress" || u.Part.StartsWith("dispatcher", StringComparison.Ordinal)
+                || u.Part.StartsWith("messaging", StringComparison.Ordinal) || u.Part.StartsWith("voice", StringComparison.Ordinal)).Sum(u => u.Seconds);
+            notes.AppendLine($"- CPU seconds during {phase}: Aventora's services {aventora:0.0}, " +
+                             string.Join(", ", uses.Where(u => u.Seconds > 0).Select(u => $"{u.Part} {u.Seconds:0.0}")) + ".");
+        }
         foreach (var failure in IntegrityFailures) notes.AppendLine($"- INTEGRITY: {failure}");
         foreach (var error in PhaseErrors) notes.AppendLine($"- NOT MEASURED: {error}");
         return notes.ToString();
