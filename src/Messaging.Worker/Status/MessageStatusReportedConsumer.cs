@@ -4,7 +4,7 @@ using Aventora.Contracts.Messaging;
 using Aventora.Persistence.CallLogs;
 using Aventora.TwilioGateway;
 using MassTransit;
-using SerilogLogContext = Serilog.Context.LogContext;
+using Aventora.Outbound.Status;
 
 namespace Aventora.Messaging.Worker.Status;
 
@@ -20,32 +20,16 @@ public sealed class MessageStatusReportedConsumer(
     CallLogStatusRepository statuses, RequestBilling billing, OptOutRepository optOuts, ILogger<MessageStatusReportedConsumer> logger)
     : IConsumer<Batch<MessageStatusReported>>
 {
-    public async Task Consume(ConsumeContext<Batch<MessageStatusReported>> context)
-    {
-        var ct = context.CancellationToken;
-        var toRequests = new Dictionary<RequestStatusReport, MessageStatusReported>(ReferenceEqualityComparer.Instance);
-        foreach (var report in context.Message.Select(m => m.Message))
-        {
-            using var _ = SerilogLogContext.PushProperty("RequestId", report.RequestId);
-            var status = report.Status.ToLowerInvariant();
-            if (!CallLogLifecycle.MessageStatuses.Contains(status))
-            {
-                logger.LogWarning("Message {MessageSid}: status {Status} ignored (not a message status)", report.MessageSid, report.Status);
-                continue;
-            }
-            var reported = Reported(report, status);
-            if (report.RequestId is { } id && report.Channel is not null)
-                toRequests.Add(new RequestStatusReport(id, report.DomainName, report.Channel, reported), report);
-            else
-                await FollowAsync(report, status, await statuses.ApplyAsync(null, report.DomainName, report.Channel, reported, ct), ct);
-        }
+    public Task Consume(ConsumeContext<Batch<MessageStatusReported>> context) =>
+        statuses.ApplyAsync(context.Message, r => new ReportOrigin(r.RequestId, r.DomainName, r.Channel), Read,
+            (message, report, applied) => FollowAsync(message.Message, report.Status, applied, context.CancellationToken), context.CancellationToken);
 
-        var applied = (await statuses.ApplyToRequestsAsync(toRequests.Keys, ct)).ToDictionary(a => a.Report, a => a.Applied, ReferenceEqualityComparer.Instance);
-        foreach (var (request, report) in toRequests)
-        {
-            using var _ = SerilogLogContext.PushProperty("RequestId", report.RequestId);
-            await FollowAsync(report, request.Report.Status, applied.GetValueOrDefault(request), ct);
-        }
+    private StatusReport? Read(MessageStatusReported report)
+    {
+        var status = report.Status.ToLowerInvariant();
+        if (CallLogLifecycle.MessageStatuses.Contains(status)) return Reported(report, status);
+        logger.LogWarning("Message {MessageSid}: status {Status} ignored (not a message status)", report.MessageSid, report.Status);
+        return null;
     }
 
     private static StatusReport Reported(MessageStatusReported report, string status)

@@ -3,7 +3,7 @@ using Aventora.Contracts.Voice;
 using Aventora.Persistence.CallLogs;
 using Aventora.TwilioGateway;
 using MassTransit;
-using SerilogLogContext = Serilog.Context.LogContext;
+using Aventora.Outbound.Status;
 
 namespace Aventora.Voice.Worker.Status;
 
@@ -21,34 +21,17 @@ public sealed class CallStatusReportedConsumer(
     CallLogStatusRepository statuses, RequestBilling billing, ILogger<CallStatusReportedConsumer> logger)
     : IConsumer<Batch<CallStatusReported>>
 {
-    public async Task Consume(ConsumeContext<Batch<CallStatusReported>> context)
-    {
-        var ct = context.CancellationToken;
-        var toRequests = new Dictionary<RequestStatusReport, ConsumeContext<CallStatusReported>>(ReferenceEqualityComparer.Instance);
-        foreach (var message in context.Message)
-        {
-            var report = message.Message;
-            using var _ = SerilogLogContext.PushProperty("RequestId", report.RequestId);
-            var status = report.Status.ToLowerInvariant();
-            if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
-            if (!CallLogLifecycle.CallStatuses.Contains(status))
-            {
-                logger.LogWarning("Call {CallSid}: status {Status} ignored (not a call status)", report.CallSid, report.Status);
-                continue;
-            }
-            var reported = Reported(report, status);
-            if (report.RequestId is { } id && report.Channel is not null)
-                toRequests.Add(new RequestStatusReport(id, report.DomainName, report.Channel, reported), message);
-            else
-                await FollowAsync(message, status, await statuses.ApplyAsync(null, report.DomainName, report.Channel, reported, ct), ct);
-        }
+    public Task Consume(ConsumeContext<Batch<CallStatusReported>> context) =>
+        statuses.ApplyAsync(context.Message, r => new ReportOrigin(r.RequestId, r.DomainName, r.Channel), Read,
+            (message, report, applied) => FollowAsync(message, report.Status, applied, context.CancellationToken), context.CancellationToken);
 
-        var applied = (await statuses.ApplyToRequestsAsync(toRequests.Keys, ct)).ToDictionary(a => a.Report, a => a.Applied, ReferenceEqualityComparer.Instance);
-        foreach (var (request, message) in toRequests)
-        {
-            using var _ = SerilogLogContext.PushProperty("RequestId", request.RequestId);
-            await FollowAsync(message, request.Report.Status, applied.GetValueOrDefault(request), ct);
-        }
+    private StatusReport? Read(CallStatusReported report)
+    {
+        var status = report.Status.ToLowerInvariant();
+        if (status == "completed" && TwilioDeliveryErrors.IsApplicationError(report.ErrorCode)) status = "failed";
+        if (CallLogLifecycle.CallStatuses.Contains(status)) return Reported(report, status);
+        logger.LogWarning("Call {CallSid}: status {Status} ignored (not a call status)", report.CallSid, report.Status);
+        return null;
     }
 
     private static StatusReport Reported(CallStatusReported report, string status)
