@@ -228,7 +228,9 @@ public sealed class ConsoleBrowserTests(SystemFixture system, BrowserFixture bro
         Assert.Superset(new HashSet<string> { "cancelled", "scheduled", "paused", "accepted", "read", "inbound" }, statuses.ToHashSet());
         await page.GotoAsync(console.Url("/requests"));
         await page.Locator("#filter-status").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]").ClickAsync();
-        var offered = await page.Locator(".mud-popover-open .mud-list-item").AllInnerTextsAsync();
+        var items = page.Locator(".mud-popover-open .mud-list-item");
+        await Assertions.Expect(items).ToHaveCountAsync(statuses.Count); // the list opens after the click: wait for it
+        var offered = await items.AllInnerTextsAsync();
         Assert.Equal(statuses, offered.Select(o => o.Trim()).ToList());
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "cancelled" }).First.ClickAsync();
         await page.Locator("[data-testid=requests-search]").ClickAsync();
