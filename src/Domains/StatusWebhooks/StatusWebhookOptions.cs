@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Aventora.Domains.StatusWebhooks;
 
-/// <summary>Binds the <c>StatusWebhooks</c> section: where customer endpoints may be, and how deliveries are retried.</summary>
+/// <summary>Binds the <c>StatusWebhooks</c> section: where customer endpoints may be, how deliveries are retried, and each tenant's share.</summary>
 public sealed class StatusWebhookOptions : IValidatableObject
 {
     public const string Section = "StatusWebhooks";
@@ -32,6 +32,25 @@ public sealed class StatusWebhookOptions : IValidatableObject
     /// <summary>How often the relay looks for due deliveries.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "StatusWebhooks:RelayInterval must be between 50 ms and 1 minute.")]
     public TimeSpan RelayInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Deliveries of one domain a Dispatcher POSTs at once: one tenant's slow endpoint holds at most this many of the endpoint's
+    /// <c>RabbitMq:ConcurrentMessageLimit</c> slots. A delivery beyond it is put back (<see cref="OverShareRetryAfter"/>), not waited for.
+    /// </summary>
+    [Range(1, 1024, ErrorMessage = "StatusWebhooks:MaxConcurrentPerDomain must be between 1 and 1024.")]
+    public int MaxConcurrentPerDomain { get; set; } = 4;
+
+    /// <summary>How soon a delivery put back because its domain was at its share is due again (not an attempt: nothing is counted).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "StatusWebhooks:OverShareRetryAfter must be between 50 ms and 1 minute.")]
+    public TimeSpan OverShareRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Consecutive failed or timed-out POSTs to one endpoint after which its circuit opens: it is not called for <see cref="BreakFor"/>.</summary>
+    [Range(1, 1000, ErrorMessage = "StatusWebhooks:BreakAfterFailures must be between 1 and 1000.")]
+    public int BreakAfterFailures { get; set; } = 5;
+
+    /// <summary>How long an open circuit stays open; then one delivery tries the endpoint, and its outcome closes or reopens it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "StatusWebhooks:BreakFor must be between 1 second and 1 hour.")]
+    public TimeSpan BreakFor { get; set; } = TimeSpan.FromMinutes(1);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

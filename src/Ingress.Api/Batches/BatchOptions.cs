@@ -19,8 +19,16 @@ public sealed class BatchOptions : IValidatableObject
     [Range(1, 1024)] public int PublishConcurrency { get; set; } = 128;
     /// <summary>Good rows published together before the batch's progress (published_count, the line to resume after) is recorded.</summary>
     [Range(1, 100_000)] public int PublishChunkRows { get; set; } = 1000;
-    /// <summary>Batches one Ingress publishes at once; others wait their turn (oldest first).</summary>
+    /// <summary>
+    /// Chunks (<see cref="PublishChunkRows"/> rows) one Ingress publishes at once, handed out round-robin over tenants between the
+    /// batches it holds (<see cref="BatchTurns"/>): a lone tenant's batches use every slot, several tenants share them.
+    /// </summary>
     [Range(1, 64)] public int MaxBatchesPublishing { get; set; } = 2;
+    /// <summary>
+    /// Batches one Ingress holds (leases, files open) and rotates between, each tenant's first waiting batch before any tenant's
+    /// second; more wait in the database for this or another copy. At least <see cref="MaxBatchesPublishing"/>.
+    /// </summary>
+    [Range(1, 1024)] public int MaxBatchesHeld { get; set; } = 16;
     /// <summary>
     /// Durable folder where uploaded files are kept from the upload until every good row is published (a restarted Ingress
     /// resumes from it). Relative paths are under the content root; when empty, <c>/var/tmp/aventora-batches</c> (the content
@@ -50,6 +58,8 @@ public sealed class BatchOptions : IValidatableObject
             yield return new ValidationResult($"Batches:ResumePollInterval must be between 00:00:00.05 and 01:00:00, not {ResumePollInterval}.");
         if (BrokerRetryMaxDelay < TimeSpan.FromSeconds(1) || BrokerRetryMaxDelay > TimeSpan.FromMinutes(10))
             yield return new ValidationResult($"Batches:BrokerRetryMaxDelay must be between 00:00:01 and 00:10:00, not {BrokerRetryMaxDelay}.");
+        if (MaxBatchesHeld < MaxBatchesPublishing)
+            yield return new ValidationResult($"Batches:MaxBatchesHeld ({MaxBatchesHeld}) must be at least Batches:MaxBatchesPublishing ({MaxBatchesPublishing}).");
         if (DropPollInterval < TimeSpan.FromMilliseconds(50) || DropPollInterval > TimeSpan.FromHours(1))
             yield return new ValidationResult($"Batches:DropPollInterval must be between 00:00:00.05 and 01:00:00, not {DropPollInterval}.");
         if (DropDefaultChannel is { Length: > 0 } channel && !Channels.ValidChannels.Contains(channel))

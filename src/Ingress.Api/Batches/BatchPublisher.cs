@@ -19,6 +19,9 @@ namespace Aventora.Ingress.Api.Batches;
 /// were published and the line to resume after. Rows are idempotent (RequestId from the batch and line), so the chunk a crash
 /// cut short is simply published again. While the broker is away the batch waits and retries, saying why in
 /// <c>waiting_reason</c>; a batch whose spooled file is gone ends <c>failed</c> with a reason a person can act on.
+/// Fair shares: it holds up to <see cref="BatchOptions.MaxBatchesHeld"/> batches, claimed each tenant's first before any tenant's
+/// second, and each chunk waits for one of <see cref="BatchOptions.MaxBatchesPublishing"/> slots handed out round-robin over
+/// tenants (<see cref="BatchTurns"/>), so one tenant's large batches yield to another's at every chunk.
 /// </summary>
 public sealed class BatchPublisher(
     BatchRepository batches, ConfirmedPublisher publisher, IOptions<BatchOptions> options, ILogger<BatchPublisher> logger) : BackgroundService
@@ -31,6 +34,7 @@ public sealed class BatchPublisher(
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
     // Batches whose publishing broke unexpectedly rest until their lease runs out, rather than being retried in a tight loop.
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _resting = new();
+    private readonly BatchTurns _turns = new(options.Value.MaxBatchesPublishing);
 
     /// <summary>This Ingress copy's name on the leases it holds.</summary>
     public Guid Owner { get; } = Guid.NewGuid();
@@ -42,7 +46,7 @@ public sealed class BatchPublisher(
     {
         await Task.Yield();
         await DeleteLeftoversAsync(stoppingToken);
-        using var slots = new SemaphoreSlim(options.Value.MaxBatchesPublishing);
+        using var slots = new SemaphoreSlim(options.Value.MaxBatchesHeld);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -62,7 +66,7 @@ public sealed class BatchPublisher(
                     {
                         _running.TryRemove(batch.Id, out _);
                         slots.Release();
-                        _wake.Writer.TryWrite(true); // a slot is free: the next waiting batch need not wait for the poll
+                        _wake.Writer.TryWrite(true); // room to hold another: the next waiting batch need not wait for the poll
                     }
                 }, CancellationToken.None);
             }
@@ -170,8 +174,18 @@ public sealed class BatchPublisher(
         // Waits renew the lease, so they stay well inside it.
         var maxDelay = TimeSpan.FromTicks(Math.Min(options.Value.BrokerRetryMaxDelay.Ticks, options.Value.LeaseFor.Ticks / 2));
         var since = DateTimeOffset.UtcNow;
-        while (!await TryPublishAllAsync(chunk, ct))
+        var tenant = batch.DomainId?.ToString() ?? batch.DomainName;
+        while (true)
         {
+            // The turn covers the publish and its progress record, not the wait for the broker: other tenants' chunks go meanwhile.
+            using (await _turns.WaitAsync(tenant, ct))
+            {
+                if (await TryPublishAllAsync(chunk, ct))
+                {
+                    progress.Advance(lastLine, chunk.Count);
+                    return await batches.RecordProgressAsync(batch.Id, Owner, progress.ThroughLine, progress.Published, options.Value.LeaseFor, ct);
+                }
+            }
             var reason = $"The message broker is not confirming rows (since {since:yyyy-MM-ddTHH:mm:ssZ}); publishing retries every " +
                 $"{maxDelay.TotalSeconds:0} s at most and resumes after line {progress.ThroughLine}. Nothing needs to be uploaded again.";
             if (!await batches.RecordWaitingAsync(batch.Id, Owner, reason, options.Value.LeaseFor, ct)) return false;
@@ -179,8 +193,6 @@ public sealed class BatchPublisher(
             await Task.Delay(delay, ct);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxDelay.Ticks));
         }
-        progress.Advance(lastLine, chunk.Count);
-        return await batches.RecordProgressAsync(batch.Id, Owner, progress.ThroughLine, progress.Published, options.Value.LeaseFor, ct);
     }
 
     private async Task<bool> TryPublishAllAsync(List<OutboundRequested> chunk, CancellationToken ct)

@@ -9,6 +9,8 @@ public sealed record BatchRow
     /// <summary>The caller's own id for the batch (its <c>batch_id</c>), unique per domain; the uuid as text when it gave none.</summary>
     public required string ClientBatchId { get; init; }
     public required string DomainName { get; init; }
+    /// <summary>The tenant (null only on batches of names deleted before release 1.24.0).</summary>
+    public Guid? DomainId { get; init; }
     /// <summary>Its domain has been deleted (a domain of that name may exist again, as another tenant): admins only.</summary>
     [Computed] public bool OfDeletedDomain { get; init; }
     public required string Source { get; init; }
@@ -130,19 +132,23 @@ public sealed class BatchRepository(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Takes the next batch to publish for <paramref name="owner"/>: one this copy took the upload of, or one whose lease has
-    /// expired (its copy stopped or died), oldest first, skipping those another copy is taking at this moment.
+    /// expired (its copy stopped or died), skipping those another copy is taking at this moment. Round-robin over tenants: every
+    /// tenant's oldest batch still publishing comes before any tenant's second (counting those being published), then oldest first.
     /// </summary>
     public async Task<BatchRow?> ClaimNextAsync(Guid owner, TimeSpan leaseFor, IReadOnlyCollection<Guid> running, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($$"""
-            WITH next AS (
-                SELECT id FROM batches
-                WHERE status = 'publishing' AND control <> 'cancelled' AND NOT (id = ANY(@running))
-                  AND (lease_owner = @owner OR lease_until IS NULL OR lease_until < now())
-                ORDER BY created_at
+            WITH queue AS (
+                SELECT id, created_at, row_number() OVER (PARTITION BY COALESCE(domain_id::text, domain_name) ORDER BY created_at) AS turn
+                FROM batches WHERE status = 'publishing' AND control <> 'cancelled'),
+            next AS (
+                SELECT b.id FROM batches b JOIN queue q ON q.id = b.id
+                WHERE b.status = 'publishing' AND b.control <> 'cancelled' AND NOT (b.id = ANY(@running))
+                  AND (b.lease_owner = @owner OR b.lease_until IS NULL OR b.lease_until < now())
+                ORDER BY q.turn, q.created_at
                 LIMIT 1
-                FOR UPDATE SKIP LOCKED)
+                FOR UPDATE OF b SKIP LOCKED)
             UPDATE batches b SET lease_owner = @owner, lease_until = now() + @leaseFor
             FROM next WHERE b.id = next.id
             RETURNING {{Columns.Of<BatchRow>("b")}}

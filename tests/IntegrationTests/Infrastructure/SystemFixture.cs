@@ -46,6 +46,10 @@ public class SystemFixture : IAsyncLifetime
     public static string TestImapHost { get; } =
         Environment.GetEnvironmentVariable("AVENTORA_TEST_IMAP") is { } imap && imap.LastIndexOf(':') > 0 ? imap[..imap.LastIndexOf(':')] : "127.0.0.1";
 
+    /// <summary>StatusWebhooks:MaxConcurrentPerDomain and BreakAfterFailures of this run.</summary>
+    public const int StatusWebhookShare = 3;
+    public const int StatusWebhookBreakAfterFailures = 12;
+
     /// <summary>Batches:MaxFileBytes of this run: small, so the oversized-file test stays small.</summary>
     public const long BatchMaxFileBytes = 256 * 1024;
     /// <summary>Batches:DropFolder of this run, one sub-folder per domain.</summary>
@@ -134,6 +138,14 @@ public class SystemFixture : IAsyncLifetime
             ["StatusWebhooks:MaxRetryDelay"] = "00:00:01",
             ["StatusWebhooks:GiveUpAfter"] = "00:00:04",
             ["StatusWebhooks:RelayInterval"] = "00:00:00.100",
+            // Fair shares: a domain POSTs 3 at once here; a circuit opens after more failures in a row than the retry tests make
+            // (they expect every retry to reach the endpoint) and stays open longer than any test; an endpoint that hangs is
+            // given longer than a test waits, so a test sees it hold its POSTs.
+            ["StatusWebhooks:MaxConcurrentPerDomain"] = StatusWebhookShare.ToString(),
+            ["StatusWebhooks:OverShareRetryAfter"] = "00:00:00.200",
+            ["StatusWebhooks:BreakAfterFailures"] = StatusWebhookBreakAfterFailures.ToString(),
+            ["StatusWebhooks:BreakFor"] = "00:05:00",
+            ["StatusWebhooks:Timeout"] = "00:00:45",
             // Spans are recorded without an OTLP endpoint too, for the trace tests' in-process listener.
             ["Telemetry:Tracing"] = "on",
             ["Serilog:MinimumLevel:Default"] = "Debug",
