@@ -133,10 +133,12 @@ public static class DomainAdminEndpoints
     private static async Task<IResult> ListKeysAsync(string name, ApiKeyRepository keys, CancellationToken ct) =>
         Results.Ok(await keys.ListAsync(name.ToLowerInvariant(), ct));
 
-    private static async Task<IResult> RevokeKeyAsync(string name, Guid id, ApiKeyRepository keys, ApiKeyCache cache, CancellationToken ct)
+    private static async Task<IResult> RevokeKeyAsync(
+        string name, Guid id, ApiKeyRepository keys, ApiKeyCache cache, ConfirmedPublisher publisher, CancellationToken ct)
     {
         var revoked = await keys.RevokeAsync(name.ToLowerInvariant(), id, ct);
         cache.Forget();
+        if (revoked) await Announce(publisher, name.ToLowerInvariant(), ct); // every other Ingress copy forgets the domain's keys
         return revoked ? Results.NoContent() : Results.Problem(statusCode: 404, title: $"Domain '{name}' has no active API key {id}.");
     }
 

@@ -120,6 +120,7 @@ public static class ApiKeyAuthenticationExtensions
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<Aventora.Domains.Metadata.IDomainChangeListener>(sp => sp.GetRequiredService<ApiKeyCache>()); // other copies' changes forget its keys
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()

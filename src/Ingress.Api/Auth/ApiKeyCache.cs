@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Aventora.Domains.Metadata;
 using Aventora.Persistence.Domains;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -10,10 +11,11 @@ namespace Aventora.Ingress.Api.Auth;
 /// does not open a database connection per request just to check its key. A key the database does not know is remembered too,
 /// as a miss, for <see cref="AdminOptions.UnknownApiKeyCacheFor"/> in a cache bounded by <see cref="AdminOptions.UnknownApiKeyCacheSize"/>,
 /// so a flood repeating a bad key costs no query each. A miss cannot hide a new key: keys are 160 random bits made here and shown
-/// once, so nobody presents one before it exists, and creating, revoking or deleting anything here forgets everything at once
-/// (another Ingress instance within its TTLs). Keys are held by their SHA-256 only.
+/// once, so nobody presents one before it exists, and creating, revoking or deleting anything here forgets everything at once;
+/// every other Ingress copy forgets the domain's keys when it hears the change (<c>DomainChanged</c>), so a revoked key, or the key
+/// of a deleted domain whose name another tenant has taken, stops working there too. Keys are held by their SHA-256 only.
 /// </summary>
-public sealed class ApiKeyCache(ApiKeyRepository apiKeys, IOptions<AdminOptions> admin, TimeProvider clock) : IDisposable
+public sealed class ApiKeyCache(ApiKeyRepository apiKeys, IOptions<AdminOptions> admin, TimeProvider clock) : IDomainChangeListener, IDisposable
 {
     private readonly ConcurrentDictionary<string, (KeyOwner Owner, DateTimeOffset Until)> _known = new(StringComparer.Ordinal);
     private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = admin.Value.UnknownApiKeyCacheSize });
@@ -43,6 +45,13 @@ public sealed class ApiKeyCache(ApiKeyRepository apiKeys, IOptions<AdminOptions>
 
     /// <summary>Drops the misses only: a key was created.</summary>
     public void ForgetUnknown() => _unknown.Clear();
+
+    /// <summary>Another copy changed the domain (a key revoked, the domain deleted or changed): its keys are looked up again.</summary>
+    public void DomainChanged(string domainName)
+    {
+        foreach (var (hash, entry) in _known)
+            if (string.Equals(entry.Owner.DomainName, domainName, StringComparison.OrdinalIgnoreCase)) _known.TryRemove(hash, out _);
+    }
 
     public void Forget()
     {
