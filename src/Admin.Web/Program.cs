@@ -15,13 +15,15 @@ builder.Services.AddConsoleSession(builder.Configuration);   // sign-in cookie (
 builder.Services.AddIngressApiClient(builder.Configuration); // typed HttpClient for Ingress.Api, IngressApi:BaseUrl validated at startup
 
 var app = builder.Build();
+app.UseForwardedHeaders();                                   // HTTPS as the trusted TLS proxy saw it (TrustedProxies): Secure cookie, HSTS
+if (app.Environment.IsProduction()) app.UseHsts();
 app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapGet("/health/ready", () => Results.Ok(new { status = "ready" }));
-app.MapSignInEndpoints();                                    // POST /account/signin, /account/signout; GET /account/ended
+app.MapSignInEndpoints();                                    // POST /account/signin, /account/signout (antiforgery); GET /account/ended
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 

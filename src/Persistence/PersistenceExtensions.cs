@@ -71,7 +71,8 @@ public static class PersistenceExtensions
         // The folder is read from the validated options (not at registration), so test hosts' settings apply too.
         services.AddOptions<KeyManagementOptions>()
             .Configure<IOptions<DataProtectionKeysOptions>, ILoggerFactory>((keyManagement, keys, loggers) =>
-                keyManagement.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(keys.Value.KeysFolder), loggers));
+                keyManagement.XmlRepository = new KeyRingPermissions.OwnerOnlyXmlRepository(
+                    new FileSystemXmlRepository(new DirectoryInfo(keys.Value.KeysFolder), loggers)));
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<PlainSecretsEncryption>();
     }

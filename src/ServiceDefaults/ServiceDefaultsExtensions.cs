@@ -1,5 +1,6 @@
 using Aventora.Persistence;
 using Aventora.Persistence.Migrations;
+using Aventora.ServiceDefaults.Deployment;
 using Aventora.ServiceDefaults.Logging;
 using Aventora.ServiceDefaults.Messaging;
 using Aventora.ServiceDefaults.Telemetry;
@@ -51,6 +52,7 @@ public static class ServiceDefaultsExtensions
             .Bind(builder.Configuration.GetSection(BatchingOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddDeploymentSafety(builder.Configuration); // a declared production process refuses the local passwords
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
@@ -86,10 +88,11 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Liveness (<c>/health/live</c>: the process answers), readiness (<c>/health/ready</c>: broker and database reachable) and
-    /// Prometheus' <c>/metrics</c>.
+    /// Prometheus' <c>/metrics</c>, which a declared production process serves only on its management port (README, "Deployment defaults").
     /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        app.UseManagementEndpoints();
         app.MapTelemetry();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => !check.Tags.Contains("live") });

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Aventora.Persistence.Domains;
+using Aventora.ServiceDefaults.Deployment;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,16 @@ public sealed class AdminOptions
     /// <summary>At most this many unknown keys are remembered; past it a new bad key is asked for until older ones expire.</summary>
     [Range(1, 10_000_000, ErrorMessage = "Admin:UnknownApiKeyCacheSize must be between 1 and 10,000,000.")]
     public int UnknownApiKeyCacheSize { get; set; } = 10_000;
+}
+
+/// <summary>A declared production Ingress does not start with the admin key this repository ships for local runs.</summary>
+public sealed class AdminOptionsProductionValidator(DeploymentSafety deployment) : IValidateOptions<AdminOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
+        deployment.IsDeclaredProduction && string.Equals(options.ApiKey.Trim(), UnsafeDefaults.AdminApiKey, StringComparison.Ordinal)
+            ? ValidateOptionsResult.Fail("Admin:ApiKey is the well-known local admin key, which a production deployment refuses: "
+                + "generate a long random key (e.g. openssl rand -hex 32) and pass it in Admin__ApiKey.")
+            : ValidateOptionsResult.Success;
 }
 
 /// <summary>Who is calling: the admin, or one domain through one of its keys.</summary>
@@ -118,6 +129,7 @@ public static class ApiKeyAuthenticationExtensions
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsProductionValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<Aventora.Domains.Metadata.IDomainChangeListener>(sp => sp.GetRequiredService<ApiKeyCache>()); // other copies' changes forget its keys

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Aventora.Ingress.Api.Idempotency;
+using Aventora.ServiceDefaults.Deployment;
 using Scalar.AspNetCore;
 
 namespace Aventora.Ingress.Api.OpenApi;
@@ -126,10 +127,11 @@ public static class ApiDocument
 
     public static WebApplication MapApiDocument(this WebApplication app)
     {
-        app.MapOpenApi(DocumentPath);
+        // Operational: on the management port only in a declared production process (README, "Deployment defaults").
+        app.MapOpenApi(DocumentPath).ForManagement();
         app.MapScalarApiReference(ReferencePath, options => options
             .WithTitle("Aventora Ingress API")
-            .WithOpenApiRoutePattern(DocumentPath));
+            .WithOpenApiRoutePattern(DocumentPath)).ForManagement();
         return app;
     }
 }

@@ -19,7 +19,10 @@ public sealed class DataProtectionKeysOptions
     public string KeysFolder { get; set; } = "";
 }
 
-/// <summary>The folder must be absolute (so every process means the same place) and writable (the first process makes the first key).</summary>
+/// <summary>
+/// The folder must be absolute (so every process means the same place), writable (the first process makes the first key) and,
+/// on Unix, closed to group and others (<see cref="KeyRingPermissions"/>): created 0700, tightened when this process owns it.
+/// </summary>
 public sealed class DataProtectionKeysOptionsValidator : IValidateOptions<DataProtectionKeysOptions>
 {
     public ValidateOptionsResult Validate(string? name, DataProtectionKeysOptions options)
@@ -29,11 +32,16 @@ public sealed class DataProtectionKeysOptionsValidator : IValidateOptions<DataPr
             return ValidateOptionsResult.Fail($"DataProtection:KeysFolder must be an absolute path, so every service reads the same key ring; '{options.KeysFolder}' is relative.");
         try
         {
-            Directory.CreateDirectory(options.KeysFolder);
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(options.KeysFolder);
+            else Directory.CreateDirectory(options.KeysFolder, KeyRingPermissions.Folder);
             var probe = Path.Combine(options.KeysFolder, $".write-check-{Guid.NewGuid():N}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
-            return ValidateOptionsResult.Success;
+            return KeyRingPermissions.Enforce(options.KeysFolder) is [var first, ..] open
+                ? ValidateOptionsResult.Fail($"DataProtection:KeysFolder holds the key ring that decrypts every stored secret, but '{first}'"
+                    + (open.Count > 1 ? $" and {open.Count - 1} more" : "") + " can be read by group or others and is not this process's to change: "
+                    + "make the folder 0700 and its files 0600, owned by the services' user.")
+                : ValidateOptionsResult.Success;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

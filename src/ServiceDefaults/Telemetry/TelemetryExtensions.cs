@@ -1,3 +1,4 @@
+using Aventora.ServiceDefaults.Deployment;
 using Aventora.ServiceDefaults.Metrics;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
@@ -72,7 +73,7 @@ public static class TelemetryExtensions
     public static WebApplication MapTelemetry(this WebApplication app)
     {
         if (app.Services.GetService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>()?.Value.PrometheusEnabled != false)
-            app.MapPrometheusScrapingEndpoint(MetricsPath);
+            app.MapPrometheusScrapingEndpoint(MetricsPath).ForManagement();
         return app;
     }
 

@@ -11,12 +11,24 @@ public sealed class ConsoleHost : WebApplicationFactory<AdminWebEntryPoint>
     private static readonly SemaphoreSlim Starting = new(1, 1);
     private static ConsoleHost? _shared;
     private readonly SystemFixture _system;
+    private readonly string _environment;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    private ConsoleHost(SystemFixture system, int port)
+    private ConsoleHost(SystemFixture system, int port, string environment = "Testing", IReadOnlyDictionary<string, string?>? settings = null)
     {
         _system = system;
+        _environment = environment;
+        _settings = settings ?? new Dictionary<string, string?>();
         Port = port;
         UseKestrel(port);
+    }
+
+    /// <summary>A console of the test's own (dispose it), in another environment or with settings of its own.</summary>
+    public static async Task<ConsoleHost> StartOwnAsync(SystemFixture system, string environment, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var host = new ConsoleHost(system, FreePort.Next(), environment, settings);
+        await Task.Run(host.StartServer);
+        return host;
     }
 
     public int Port { get; }
@@ -45,13 +57,14 @@ public sealed class ConsoleHost : WebApplicationFactory<AdminWebEntryPoint>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         builder.UseStaticWebAssets(); // MudBlazor's CSS and scripts from its package, as in development
         builder.UseSetting("urls", Url());
         builder.UseSetting("IngressApi:BaseUrl", _system.Ingress.BaseAddress.ToString());
         builder.UseSetting("Console:PollInterval", "00:00:00.300");
         builder.UseSetting("DataProtection:KeysFolder", _system.KeysFolder);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 }
 

@@ -80,7 +80,7 @@ public sealed class BadInputMatrixTests(SystemFixture system)
         ["domain wrong type"] = new("POST", "/admin/domains", _ => Json("""{"domain_name":42}"""), "domain_name"),
         ["domain wrong type of technical_json"] = new("POST", "/admin/domains", _ => Json("""{"domain_name":"x-y","technical_json":"sid"}"""), "technical_json"),
         ["domain too long"] = new("POST", "/admin/domains", _ => Json($$"""{"domain_name":"{{new string('d', 250)}}"}"""), "domain_name"),
-        ["domain control characters"] = new("POST", "/admin/domains", _ => Json("{\"domain_name\":\"ab\\u0001c\"}"), "domain_name"),
+        ["domain control characters"] = new("POST", "/admin/domains", _ => Json("{\"domain_name\":\"ab\u0001c\"}"), "domain_name"),
         ["domain control characters in technical_json"] = new("PUT", "/admin/domains/" + Domain, _ => Json("{\"technical_json\":{\"greeting\":\"hi\\u0002\"}}"), "technical_json"),
         ["domain invalid UTF-8"] = new("POST", "/admin/domains", _ => JsonBytes("""{"domain_name":"x""", "\"}"), "domain_name"),
         ["domain update missing"] = new("PUT", "/admin/domains/" + Domain, _ => null),
@@ -204,5 +204,35 @@ public sealed class BadInputMatrixTests(SystemFixture system)
             "SELECT count(*) FROM call_logs WHERE phone_number = @sentinel", new { sentinel }), n => n > 0, "the sentinel request to be recorded");
         Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<long>(db, "SELECT count(*) FROM call_logs WHERE phone_number = @phone", new { phone }));
         Assert.Empty(await system.Emulator.GetRequestsAsync(phone));
+    }
+
+    /// <summary>The console's sign-in form: what a person (or a crafted link) can put in it. Each gets an answer, never a 5xx.</summary>
+    public static TheoryData<string, string, string?, string> ConsoleSignInCases() => new()
+    {
+        // name, api_key, return_url, where the answer must send the browser
+        { "return_url to another site", SystemFixture.AdminKey, "https://evil.example/steal", "/send" },
+        { "return_url protocol-relative", SystemFixture.AdminKey, "//evil.example/steal", "/send" },
+        { "return_url with a backslash", SystemFixture.AdminKey, "/\\evil.example/steal", "/send" },
+        { "return_url with a line break", SystemFixture.AdminKey, "/requests\r\nSet-Cookie: x=1", "/send" },
+        { "return_url local", SystemFixture.AdminKey, "/requests?status=sent", "/requests?status=sent" },
+        { "key with a line break", "av_0000\r\nX-Injected: 1", null, "/signin?message=malformed" },
+        { "key with a control character", "av_00\u000100", "/requests", "/signin?message=malformed" },
+        { "key with non-ASCII letters", "av_clé", null, "/signin?message=malformed" },
+        { "key far too long", "av_" + new string('0', 5000), null, "/signin?message=malformed" },
+        { "key missing", "", null, "/signin?message=missing" },
+        { "key unknown", "av_0000000000000000000000000000000000000000", "//evil.example", "/signin?message=refused" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConsoleSignInCases))]
+    public async Task Console_sign_in_answers_bad_input_with_a_redirect_that_stays_on_the_console(string name, string apiKey, string? returnUrl, string expected)
+    {
+        var console = await Console.ConsoleHost.ForAsync(system);
+        using var client = new Console.ConsoleClient(console);
+
+        using var response = await client.SignInAsync(apiKey, returnUrl);
+
+        Assert.True((int)response.StatusCode is >= 300 and < 400, $"{name}: expected a redirect, got {(int)response.StatusCode}");
+        Assert.Equal(expected, response.Headers.Location?.OriginalString);
     }
 }
