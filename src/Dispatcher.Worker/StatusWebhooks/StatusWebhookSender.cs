@@ -45,9 +45,13 @@ public sealed class StatusWebhookSender(HttpClient http, TimeProvider clock)
         }
     }
 
-    /// <summary>The handler behind the sender's HttpClient: connects only where <paramref name="target"/> allows, follows no redirect.</summary>
+    /// <summary>
+    /// The handler behind the sender's HttpClient: connects only where <paramref name="target"/> allows, follows no redirect, and
+    /// never through a proxy (HTTPS_PROXY would otherwise move the address check to the proxy and let it reach private addresses).
+    /// </summary>
     public static SocketsHttpHandler Handler(StatusWebhookTarget target) => new()
     {
+        UseProxy = false,
         AllowAutoRedirect = false,
         UseCookies = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
