@@ -9,11 +9,13 @@
 #   BENCH_N=2000 BENCH_ROWS=5000 BENCH_SECONDS=10 bash scripts/bench.sh
 #   BENCH_INSTANCES=2 bash scripts/bench.sh                 # two of every worker: scale-out, same integrity
 #   BENCH_SKIP=broker,csv bash scripts/bench.sh             # only some phases (broker, ingress, e2e, csv)
+#   BENCH_FLOOD=1 BENCH_SKIP=broker,ingress,e2e,csv bash scripts/bench.sh   # the flood phase alone (left out by default)
 #
 # Knobs: BENCH_N (20000), BENCH_SECONDS (20), BENCH_CONCURRENCY (64), BENCH_ROWS (100000), BENCH_INSTANCES (1),
 # BENCH_SKIP, BENCH_MIX (sms:60,wmsg:15,phone:15,wvoice:10), BENCH_CSV_CHANNELS (sms), BENCH_EMULATOR_STEP_MS (10),
 # BENCH_PG_POOL (20, lowered to fit max_connections), BENCH_MAX_WAIT_SECONDS (900), BENCH_STALL_SECONDS (60),
-# BENCH_PORT_BASE (5500). Exit 0 when every integrity check held, 1 when one failed, 2 when the run could not be made.
+# BENCH_PORT_BASE (5500), BENCH_FLOOD (0), BENCH_FLOOD_SECONDS (10), BENCH_FLOOD_CONCURRENCY (16), BENCH_FLOOD_SOURCE
+# (127.0.0.2). Exit 0 when every integrity check held, 1 when one failed (or the flood got a 5xx), 2 when the run could not be made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -34,10 +34,16 @@ public sealed record BenchSettings
     public required TimeSpan StallAfter { get; init; }
     /// <summary>Processes whose memory is reported: name → pid.</summary>
     public required IReadOnlyList<(string Name, int Pid)> Processes { get; init; }
+    /// <summary>BENCH_FLOOD=1: the flood phase runs too (left out by default, so a default run measures what it always did).</summary>
+    public required bool Flood { get; init; }
+    public required int FloodSeconds { get; init; }
+    public required int FloodConcurrency { get; init; }
+    /// <summary>The address the flood comes from: not the tenant's nor Twilio's (the emulator's), as in production.</summary>
+    public required string FloodSource { get; init; }
 
-    public static readonly string[] Phases = ["broker", "ingress", "e2e", "csv"];
+    public static readonly string[] Phases = ["broker", "ingress", "e2e", "csv", "flood"];
 
-    public bool Runs(string phase) => !Skip.Contains(phase);
+    public bool Runs(string phase) => !Skip.Contains(phase) && (phase != "flood" || Flood);
 
     public static BenchSettings FromEnvironment()
     {
@@ -68,6 +74,10 @@ public sealed record BenchSettings
             MaxWait = TimeSpan.FromSeconds(Number("BENCH_MAX_WAIT_SECONDS", 900, 10, 86_400)),
             StallAfter = TimeSpan.FromSeconds(Number("BENCH_STALL_SECONDS", 60, 5, 3600)),
             Processes = ParseProcesses(Text("BENCH_PROCESSES", "")),
+            Flood = Text("BENCH_FLOOD", "0") is "1" or "true" or "yes",
+            FloodSeconds = Number("BENCH_FLOOD_SECONDS", 10, 1, 600),
+            FloodConcurrency = Number("BENCH_FLOOD_CONCURRENCY", 16, 1, 1024),
+            FloodSource = Text("BENCH_FLOOD_SOURCE", "127.0.0.2"),
         };
     }
 

@@ -23,6 +23,7 @@ public sealed class Recipients
     public static readonly Recipients Ingress = new("415");
     public static readonly Recipients EndToEnd = new("650");
     public static readonly Recipients Csv = new("212");
+    public static readonly Recipients Flood = new("617");
 
     /// <summary>The <paramref name="index"/>th number of this phase, in E.164.</summary>
     public string For(int index)

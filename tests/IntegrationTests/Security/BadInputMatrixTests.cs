@@ -1,15 +1,18 @@
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aventora.IntegrationTests.Infrastructure;
+using Aventora.IntegrationTests.Voice;
 
 namespace Aventora.IntegrationTests.Security;
 
 /// <summary>
 /// Every public endpoint against every class of bad input (missing, wrong type, too long, control characters, invalid UTF-8,
 /// wrong content type, oversized body): a 4xx with a problem-details body, naming the field where there is one, never a 5xx,
-/// and nothing published (the emulator hears nothing and call_logs holds nothing for the case's phone number).
+/// and nothing published (the emulator hears nothing and call_logs holds nothing for the case's phone number). Media Streams,
+/// which answer on a WebSocket, are closed as refused (1008, 1009 or 1007), never with 1011.
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class BadInputMatrixTests(SystemFixture system)
@@ -114,6 +117,24 @@ public sealed class BadInputMatrixTests(SystemFixture system)
         ["ledger too large"] = new("GET", $"/domains/{Domain}/ledger?page_size=100000", _ => null, "page_size"),
         ["ledger overflow"] = new("GET", $"/domains/{Domain}/ledger?page=99999999999999999999", _ => null, "page"),
 
+        // Status webhook settings: the URL must be https (or an allowed host's http), public, and well formed
+        ["status webhook missing"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("{}"), "status_webhook_url"),
+        ["status webhook wrong type"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("""{"status_webhook_url":42}"""), "status_webhook_url"),
+        ["status webhook wrong type of body"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("""["https://example.com/hook"]""")),
+        ["status webhook not a URL"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("""{"status_webhook_url":"hooks are here"}"""), "status_webhook_url"),
+        ["status webhook file URL"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("""{"status_webhook_url":"file:///etc/passwd"}"""), "status_webhook_url"),
+        ["status webhook private address"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("""{"status_webhook_url":"https://10.0.0.1/hook"}"""), "status_webhook_url"),
+        ["status webhook credentials in the URL"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("""{"status_webhook_url":"https://user:pass@10.1.2.3/hook"}"""), "status_webhook_url"),
+        ["status webhook too long"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json($$"""{"status_webhook_url":"https://10.0.0.1/{{new string('h', 5000)}}"}"""), "status_webhook_url"),
+        ["status webhook control characters"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("{\"status_webhook_url\":\"https://10.0.0.1/ho\\u0001ok\"}"), "status_webhook_url"),
+        ["status webhook control characters in the host"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json("{\"status_webhook_url\":\"https://exa\\u0000mple.com/hook\"}"), "status_webhook_url"),
+        ["status webhook invalid UTF-8"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => JsonBytes("""{"status_webhook_url":"https://10.0.0.1/""", "\"}"), "status_webhook_url"),
+        ["status webhook wrong content type"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Text("""{"status_webhook_url":"https://10.0.0.1/hook"}""")),
+        ["status webhook oversized body"] = new("PUT", $"/domains/{Domain}/status-webhook", _ => Json($$"""{"status_webhook_url":"https://10.0.0.1/{{Huge}}"}""")),
+        ["status webhook deliveries wrong type"] = new("GET", $"/domains/{Domain}/status-webhook/deliveries?request_id=not-a-guid", _ => null),
+        ["status webhook deliveries bad status"] = new("GET", $"/domains/{Domain}/status-webhook/deliveries?status=%01gone", _ => null, "status"),
+        ["status webhook retry wrong type"] = new("POST", $"/domains/{Domain}/status-webhook/deliveries/not-a-guid/retry", _ => null),
+
         // Twilio's webhooks: form posts, signed
         ["status callback wrong content type"] = new("POST", "/twilio/status/call", _ => Json("""{"CallSid":"CA1"}""")),
         ["status callback missing"] = new("POST", "/twilio/status/message", _ => Form()),
@@ -189,6 +210,45 @@ public sealed class BadInputMatrixTests(SystemFixture system)
         Assert.Contains("control character", rows[0]!["errors"]!["instruction"]![0]!.GetValue<string>());
         Assert.Contains("+14155552255", rows[1]!["errors"]!["phone_number"]![0]!.GetValue<string>());
         await NothingPublishedForAsync(phone);
+    }
+
+    /// <summary>First messages no Twilio sends on a Media Stream, for a made-up request (<c>{id}</c>): each is closed, never with 1011.</summary>
+    private static readonly Dictionary<string, string> StreamStarts = new()
+    {
+        ["not JSON"] = "{\"event\": \"start\", ",
+        ["start without parameters"] = """{"event":"start","start":{}}""",
+        ["start of wrong types"] = """{"event":"start","start":{"customParameters":{"requestId":42,"token":["x"]},"callSid":7,"accountSid":{}}}""",
+        ["start naming another request"] = """{"event":"start","start":{"customParameters":{"requestId":"{other}","token":"4102444800.x"}}}""",
+        ["start with control characters"] = """{"event":"start","start":{"customParameters":{"requestId":"{id}","token":"4102444800\u0001.x\u0000"}}}""",
+        ["start with a huge expiry"] = """{"event":"start","start":{"customParameters":{"requestId":"{id}","token":"99999999999999999999999999.x"}}}""",
+        ["oversized start"] = """{"event":"start","start":{"customParameters":{"requestId":"{id}","token":"{huge}"}}}""",
+    };
+
+    public static TheoryData<string> StreamStartNames() => new(StreamStarts.Keys);
+
+    [Theory]
+    [MemberData(nameof(StreamStartNames))]
+    public async Task A_bad_Media_Stream_start_is_closed_as_refused_never_as_an_error(string name)
+    {
+        var id = Guid.NewGuid();
+        var message = StreamStarts[name].Replace("{id}", id.ToString()).Replace("{other}", Guid.NewGuid().ToString()).Replace("{huge}", new string('t', 64 * 1024));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(system.StreamUrl(id), CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+        var closed = await socket.ClosedWithAsync(TimeSpan.FromSeconds(30));
+        Assert.True(closed is WebSocketCloseStatus.PolicyViolation or WebSocketCloseStatus.MessageTooBig or WebSocketCloseStatus.InvalidPayloadData,
+            $"{name}: expected a close as refused (1008, 1009 or 1007), got {(closed is { } c ? (int)c : "none")}");
+    }
+
+    [Theory]
+    [InlineData("/voice/stream/{id}")]      // no WebSocket upgrade
+    [InlineData("/voice/stream/not-a-guid")]
+    public async Task A_Media_Stream_URL_fetched_without_a_WebSocket_or_with_a_bad_id_gets_a_4xx(string path)
+    {
+        using var http = new HttpClient { BaseAddress = system.Voice.BaseAddress };
+        using var response = await http.GetAsync(path.Replace("{id}", Guid.NewGuid().ToString()));
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"{path}: expected a 4xx, got {(int)response.StatusCode}");
     }
 
     /// <summary>

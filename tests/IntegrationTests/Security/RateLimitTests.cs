@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Aventora.IntegrationTests.Infrastructure;
 
 namespace Aventora.IntegrationTests.Security;
@@ -89,15 +88,6 @@ public sealed class RateLimitTests(SystemFixture system) : IAsyncLifetime
         }
     }
 
-    /// <summary>A client whose connections come from <paramref name="address"/> (any 127.x address is this machine).</summary>
-    private HttpClient FromAddress(string address) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    }) { BaseAddress = _ingress.BaseAddress };
+    /// <summary>A client whose connections come from <paramref name="address"/>.</summary>
+    private HttpClient FromAddress(string address) => new(SourceAddress.Handler(address)) { BaseAddress = _ingress.BaseAddress };
 }

@@ -103,13 +103,14 @@ public static class StreamCallKit
 
     /// <summary>
     /// Opens a Media Stream as Twilio would: connected, then start with the call's ids and the given parameters; on the run's
-    /// Voice.Worker, or on another copy at <paramref name="voice"/> (its ws:// base).
+    /// Voice.Worker, or on another copy at <paramref name="voice"/> (its ws:// base), through <paramref name="invoker"/> when given
+    /// (connections from another address).
     /// </summary>
     public static async Task<ClientWebSocket> OpenStreamAsync(
-        this SystemFixture system, Guid requestId, string accountSid, string callSid, string? token, Uri? voice = null)
+        this SystemFixture system, Guid requestId, string accountSid, string callSid, string? token, Uri? voice = null, HttpMessageInvoker? invoker = null)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(voice is null ? system.StreamUrl(requestId) : new Uri(voice, $"/voice/stream/{requestId}"), CancellationToken.None);
+        await socket.ConnectAsync(voice is null ? system.StreamUrl(requestId) : new Uri(voice, $"/voice/stream/{requestId}"), invoker, CancellationToken.None);
         await SendAsync(socket, new JsonObject { ["event"] = "connected", ["protocol"] = "Call", ["version"] = "1.0.0" });
         var streamSid = "MZ" + Guid.NewGuid().ToString("N");
         await SendAsync(socket, new JsonObject
