@@ -83,7 +83,9 @@ mq -X PUT -d '{}' "http://localhost:15672/api/vhosts/$VHOST" >/dev/null
 mq -X PUT -d '{"configure":".*","write":".*","read":".*"}' "http://localhost:15672/api/permissions/$VHOST/$MQ_USER" >/dev/null
 
 # What every service reads; nothing a user would run with is turned off. Logs at Warning so logging is not what is measured.
-export Postgres__ConnectionString="Host=localhost;Port=5432;Database=$DB;Username=$PG_USER;Password=$PG_PASSWORD;Maximum Pool Size=$POOL"
+# BENCH_PG_SSL: Npgsql's SSL Mode for the services' connections (Prefer, the default, takes TLS when the server offers it, as
+# Debian's does; Disable measures the loopback connection without it).
+export Postgres__ConnectionString="Host=localhost;Port=5432;Database=$DB;Username=$PG_USER;Password=$PG_PASSWORD;Maximum Pool Size=$POOL;SSL Mode=${BENCH_PG_SSL:-Prefer}"
 export RabbitMq__VirtualHost="$VHOST" RabbitMq__Username="$MQ_USER" RabbitMq__Password="$MQ_PASSWORD"
 export Ingress__PublicBaseUrl="http://localhost:$PORT" Twilio__ApiBaseUrl="http://localhost:$((PORT + 4))" Admin__ApiKey="$ADMIN_KEY"
 export Serilog__MinimumLevel__Default=Warning
