@@ -157,8 +157,9 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
                 RETURNING entry_id, domain_name, domain_id, -credits AS used, request_id),
             settled AS (
                 UPDATE credit_reservations r SET state = 'settled', closed_at = now()
-                FROM (SELECT DISTINCT request_id, domain_name, domain_id FROM ledger) l
-                WHERE r.request_id = l.request_id AND r.state = 'held'
+                FROM (SELECT DISTINCT COALESCE(u.hold_id, l.request_id) AS held_for, l.domain_name, l.domain_id
+                      FROM ledger l JOIN usage u ON u.entry_id = l.entry_id) l
+                WHERE r.request_id = l.held_for AND r.state = 'held'
                 RETURNING l.domain_name, l.domain_id, r.credits),
             moves AS (
                 SELECT domain_name, domain_id, sum(used) AS used, 0::bigint AS released FROM ledger GROUP BY 1, 2
@@ -187,10 +188,10 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
         var command = new NpgsqlBatchCommand($"""
             WITH input AS (
                 SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::integer[], $5::uuid[], $6::varchar[], $7::varchar[],
-                                     $8::varchar[], $9::timestamptz[])
-                    AS u(entry_id, domain_name, kind, credits, request_id, channel, type, twilio_sid, occurred_at)),
+                                     $8::varchar[], $9::timestamptz[], $10::uuid[])
+                    AS u(entry_id, domain_name, kind, credits, request_id, channel, type, twilio_sid, occurred_at, hold_id)),
             usage AS (
-                SELECT i.*, COALESCE((SELECT r.domain_id FROM credit_reservations r WHERE r.request_id = i.request_id),
+                SELECT i.*, COALESCE((SELECT r.domain_id FROM credit_reservations r WHERE r.request_id = COALESCE(i.hold_id, i.request_id)),
                                      (SELECT c.domain_id FROM call_logs c WHERE c.id = i.request_id),
                                      aventora_domain_id(i.domain_name)) AS domain_id
                 FROM input i)
@@ -205,6 +206,7 @@ public sealed class CreditRepository(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = usages.Select(u => u.Type).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = usages.Select(u => u.TwilioSid).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = usages.Select(u => u.OccurredAt.UtcDateTime).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = usages.Select(u => u.HoldId).ToArray() });
         return command;
     }
 

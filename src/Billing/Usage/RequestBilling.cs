@@ -13,8 +13,18 @@ public sealed class RequestBilling(PriceTable prices, CreditRepository credits, 
 {
     /// <summary>An sms or wmsg message Twilio accepted: opening messages now, assistant replies as well.</summary>
     public Task MessageSentAsync(
-        IPublishEndpoint publish, Guid requestId, string? domainName, string channel, string type, string messageSid, CancellationToken cancellationToken) =>
-        RecordAsync(publish, requestId, domainName, channel, type, messageSid, UsageKinds.Message, cancellationToken);
+        IPublishEndpoint publish, Guid requestId, string? domainName, string channel, string type, string messageSid, CancellationToken cancellationToken,
+        Guid? holdId = null) =>
+        RecordAsync(publish, requestId, domainName, channel, type, messageSid, UsageKinds.Message, cancellationToken, holdId);
+
+    /// <summary>
+    /// Holds a reply's price before it is sent (under <paramref name="holdId"/>, settled by the reply's usage), so assistant replies
+    /// can never take a domain below zero: false when the domain cannot pay for it. Domains without enforcement, and requests
+    /// without a domain, always may.
+    /// </summary>
+    public async Task<bool> TryHoldReplyAsync(Guid holdId, string? domainName, string channel, string type, CancellationToken cancellationToken) =>
+        string.IsNullOrWhiteSpace(domainName)
+        || (await credits.ReserveAsync(domainName, holdId, prices.PriceOf(channel, type), cancellationToken)).Reserved;
 
     /// <summary>A phone or wvoice call that connected (completed with a duration above zero).</summary>
     public Task CallConnectedAsync(
@@ -26,7 +36,7 @@ public sealed class RequestBilling(PriceTable prices, CreditRepository credits, 
 
     private async Task RecordAsync(
         IPublishEndpoint publish, Guid requestId, string? domainName, string channel, string type, string twilioSid, string kind,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Guid? holdId = null)
     {
         if (string.IsNullOrWhiteSpace(domainName)) return;
         await publish.Publish(new UsageRecorded
@@ -39,6 +49,7 @@ public sealed class RequestBilling(PriceTable prices, CreditRepository credits, 
             Type = type,
             Credits = prices.PriceOf(channel, type),
             TwilioSid = twilioSid,
+            HoldId = holdId,
             OccurredAt = clock.GetUtcNow(),
         }, cancellationToken);
     }

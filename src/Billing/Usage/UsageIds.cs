@@ -18,6 +18,9 @@ public static class UsageIds
 {
     private static readonly Guid Namespace = new("6f1c9c9e-3a52-4a8e-9a53-6b1f0d7c2a11");
 
+    /// <summary>The id an assistant reply's credits are held under: one per message the person wrote, so a redelivery holds nothing twice.</summary>
+    public static Guid ReplyHold(string inboundMessageSid) => For(inboundMessageSid, "reply-hold");
+
     public static Guid For(string twilioSid, string kind)
     {
         var name = Encoding.UTF8.GetBytes($"{kind}:{twilioSid}");

@@ -16,5 +16,10 @@ public sealed record UsageRecorded
     public required string Type { get; init; }
     public required int Credits { get; init; }
     public string? TwilioSid { get; init; }
+    /// <summary>
+    /// The reservation this usage settles when it is not the request's own: an assistant reply holds its price under an id of
+    /// its own (<c>UsageIds.ReplyHold</c>) before it is sent. Null: the request's reservation.
+    /// </summary>
+    public Guid? HoldId { get; init; }
     public required DateTimeOffset OccurredAt { get; init; }
 }

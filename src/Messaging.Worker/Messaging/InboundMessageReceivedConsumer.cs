@@ -75,12 +75,21 @@ public sealed class InboundMessageReceivedConsumer(
             logger.LogInformation("Reply to {MessageSid} already sent; redelivery ignored", message.MessageSid);
             return;
         }
+        // A reply costs what any message costs, and is held before it is sent, so a conversation never takes a domain below zero.
+        var hold = UsageIds.ReplyHold(message.MessageSid);
+        if (!await billing.TryHoldReplyAsync(hold, message.DomainName, message.Channel, ReplyType, ct))
+        {
+            await turns.ReleaseAsync(turn, ct); // nothing was said
+            logger.LogWarning("No reply on {Channel}: domain {DomainName} has not the credits a reply costs", message.Channel, message.DomainName);
+            return;
+        }
         MessageResource sent;
         try
         {
             var config = await twilioConfigs.GetTwilioConfigAsync(message.DomainName, message.Channel, ct);
             if (config.Config is null)
             {
+                await billing.ReleaseAsync(hold, ct);
                 logger.LogWarning("Cannot reply: {FailureReason}", config.FailureReason);
                 return;
             }
@@ -88,27 +97,31 @@ public sealed class InboundMessageReceivedConsumer(
         }
         catch (ApiException api) when (!TwilioFailure.IsTransient(api))
         {
+            await billing.ReleaseAsync(hold, CancellationToken.None);
             logger.LogWarning("Twilio refused the reply: {FailureReason}", TwilioFailure.Permanent(api).Message);
             return;
         }
         catch (Exception e) when (e is ApiException { Status: not 429 } or HttpRequestException or TaskCanceledException or TimeoutException)
         {
-            // Twilio may have sent it: the reply's turn stays claimed, so it is never sent twice.
+            // Twilio may have sent it: the reply's turn stays claimed, so it is never sent twice; with no SID it cannot be billed,
+            // so its hold goes back rather than stay held for good.
+            await billing.ReleaseAsync(hold, CancellationToken.None);
             logger.LogWarning("The reply's outcome is unknown ({Reason}); it is not sent again", e.GetType().Name);
             return;
         }
         catch
         {
-            // Nothing reached Twilio (throttled, or the metadata source was away): the retry may send.
+            // Nothing reached Twilio (throttled, or the metadata source was away): the retry may send, under the same hold.
             await turns.ReleaseAsync(turn, CancellationToken.None);
             throw;
         }
 
         await turns.SetTwilioSidAsync(turn, sent.Sid, ct);
-        // Replies cost what any message costs; they were not reserved, since the person started them.
-        await billing.MessageSentAsync(context, requestId, message.DomainName, message.Channel, "reply", sent.Sid, ct);
+        await billing.MessageSentAsync(context, requestId, message.DomainName, message.Channel, ReplyType, sent.Sid, ct, holdId: hold);
         logger.LogInformation("Replied on {Channel} with message {MessageSid}", message.Channel, sent.Sid);
     }
+
+    private const string ReplyType = "reply";
 
     // A first contact: the person wrote before we did. Their conversation is logged like a request of its own.
     private async Task<SmsSession> StartSessionAsync(InboundMessageReceived message, CancellationToken ct)

@@ -6,7 +6,7 @@ namespace Aventora.IntegrationTests.Conversations;
 /// <summary>A domain with one account on every channel, and a person the emulator plays.</summary>
 public sealed record ConversationDomain(string Name, string Key, string AccountSid, string SmsNumber, string WhatsAppNumber, string PhoneNumber)
 {
-    public static async Task<ConversationDomain> CreateAsync(SystemFixture system, string what)
+    public static async Task<ConversationDomain> CreateAsync(SystemFixture system, string what, int credits = 100_000)
     {
         var account = await system.NewAccountAsync();
         var name = Api.NewDomainName(what);
@@ -16,7 +16,7 @@ public sealed record ConversationDomain(string Name, string Key, string AccountS
         {
             ["twilio_account_sid"] = account.Sid, ["twilio_auth_token"] = account.Token,
             ["twilio_sms_number"] = sms, ["twilio_whatsapp_number"] = whatsapp, ["twilio_phone_number"] = phone,
-        });
+        }, credits);
         return new ConversationDomain(name, key, account.Sid, sms, whatsapp, phone);
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using Aventora.IntegrationTests.Infrastructure;
@@ -117,6 +118,34 @@ public sealed class MessageConversationTests(SystemFixture system)
         await using var db = await system.Database.OpenConnectionAsync();
         return await Dapper.SqlMapper.ExecuteScalarAsync<bool>(db,
             "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE domain_name = @domain AND phone_number = @number)", new { domain, number });
+    }
+
+    [Fact]
+    public async Task A_reply_the_domain_cannot_pay_for_is_not_sent_and_the_balance_never_goes_below_zero()
+    {
+        var domain = await ConversationDomain.CreateAsync(system, "poorconv", credits: 3); // the opening message's price, no more
+        var person = SystemFixture.UniqueNumber();
+        await (await system.StartAsync(Api.StartBody(person, "sms", "informational", "Your parcel arrives today", domain.Name), domain.Key))
+            .AcceptedRequestIdAsync();
+        await system.MessagesToAsync(person, 1);
+        await Billing.BillingFixtureExtensions.SettledBalanceAsync(system, domain.Name, 0);
+
+        using (var handled = Consumed<Aventora.Contracts.Messaging.InboundMessageReceived>.On(system.Messaging, c => c.Message.From == person))
+        {
+            await domain.PersonWritesAsync(system, person, "help");
+            await handled.TimesAsync(1);
+        }
+        Assert.Single(await system.Emulator.GetMessagesAsync(person)); // no reply: it could not be paid for
+        var balance = await Billing.BillingFixtureExtensions.BalanceAsync(system, domain.Name);
+        Assert.Equal((0L, 0L), (balance["balance"]!.GetValue<long>(), balance["reserved"]!.GetValue<long>()));
+
+        // Once the domain can pay, the next message is answered, its price held first and settled by the reply.
+        Assert.True((await system.Admin.PostAsJsonAsync($"/admin/domains/{domain.Name}/credits", new { credits = 3, reason = "top-up" })).IsSuccessStatusCode);
+        await domain.PersonWritesAsync(system, person, "help");
+        await system.MessagesToAsync(person, 2);
+        await Billing.BillingFixtureExtensions.SettledBalanceAsync(system, domain.Name, 0);
+        var ledger = await Billing.BillingFixtureExtensions.LedgerAsync(system, domain.Name);
+        Assert.Single(ledger, e => e!["type"]?.GetValue<string>() == "reply" && e["credits"]!.GetValue<int>() == -3);
     }
 
     [Fact]
