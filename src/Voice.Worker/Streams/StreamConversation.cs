@@ -13,10 +13,10 @@ namespace Aventora.Voice.Worker.Streams;
 /// <summary>Builds a <see cref="StreamConversation"/> for an admitted stream.</summary>
 public sealed class StreamConversationFactory(
     ISpeechPipeline pipeline, ConversationTurnRepository turns, VoiceStreamRepository streams, StreamMetrics metrics,
-    IOptions<VoiceStreamOptions> options, TimeProvider clock, ILogger<StreamConversation> logger)
+    IOptions<VoiceStreamOptions> options, StreamClock clock, ILogger<StreamConversation> logger)
 {
     public StreamConversation Create(TwilioStreamSocket socket, CallLog log, string streamSid, string callSid) =>
-        new(socket, log, streamSid, callSid, pipeline, new AudioPace(options.Value.AudioBurst, options.Value.MaxAudioSpeed, clock),
+        new(socket, log, streamSid, callSid, pipeline, new AudioPace(options.Value.AudioBurst, options.Value.MaxAudioSpeed, clock.Time),
             turns, streams, metrics, logger);
 }
 

@@ -6,6 +6,12 @@ using Microsoft.Extensions.Options;
 
 namespace Aventora.Voice.Worker.Streams;
 
+/// <summary>
+/// The clock a stream's audio is paced by (<see cref="AudioPace"/>): the process's own, unless a test stops it for the streams
+/// alone, so the rest of the worker (placing calls, pacing senders, the reconciler) keeps real time.
+/// </summary>
+public sealed record StreamClock(TimeProvider Time);
+
 public static class VoiceStreamsExtensions
 {
     /// <summary>Media Streams: options checked at startup, the speech pipeline they choose, capacity, tokens and metrics.</summary>
@@ -13,6 +19,7 @@ public static class VoiceStreamsExtensions
     {
         services.AddOptions<VoiceStreamOptions>().Bind(configuration.GetSection(VoiceStreamOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new StreamClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StreamToken>();
         services.AddSingleton<StreamCapacity>();
         services.AddSingleton<StreamMetrics>();

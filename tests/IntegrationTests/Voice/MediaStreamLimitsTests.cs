@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Aventora.IntegrationTests.Infrastructure;
+using Aventora.Voice.Worker.Streams;
 using Aventora.Voice.Worker.Streams.Offline;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,11 +58,12 @@ public sealed class MediaStreamLimitsTests(SystemFixture system)
     [Fact]
     public async Task Audio_sent_faster_than_real_time_is_dropped_and_a_flood_closes_the_stream()
     {
-        // A copy of Voice.Worker whose clock stands still: no real time passes, so the stream's whole allowance is the burst.
+        // A copy of Voice.Worker whose streams' clock stands still: no real time passes for them, so a stream's whole allowance
+        // is the burst. Only the streams' clock: the copy also takes calls off the shared queues, and must place them in real time.
         var clock = new StandingClock(DateTimeOffset.UtcNow);
         await using var voice = await system.StartVoiceCopyAsync(
             new Dictionary<string, string?> { ["VoiceStream:MaxAudioSpeed"] = "1", ["VoiceStream:AudioBurst"] = "00:00:01" },
-            services => services.AddSingleton<TimeProvider>(clock));
+            services => services.AddSingleton(new StreamClock(clock)));
         var domain = await StreamDomain.CreateAsync(system, "streamflood");
         var (id, sid) = await system.UnansweredCallAsync(domain);
         using var socket = await system.OpenStreamAsync(id, domain.AccountSid, sid, system.TokenFor(id), voice.StreamBase());
