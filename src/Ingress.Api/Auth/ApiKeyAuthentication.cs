@@ -77,7 +77,7 @@ public sealed class ApiKeyAuthentication(
     {
         if (ApiKeys.FromRequest(Request) is not { } key) return AuthenticateResult.NoResult();
 
-        if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(admin.Value.ApiKey)))
+        if (ApiKeys.IsAdminKey(key, admin.Value.ApiKey))
             return Success([new Claim(ClaimTypes.Role, AdminRole)]);
 
         var domain = await apiKeys.FindDomainAsync(ApiKeys.Hash(key), Context.RequestAborted);
@@ -108,6 +108,10 @@ public static class ApiKeys
     public static string NewKey() => "av_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    /// <summary>Is <paramref name="key"/> the admin key? Compared in constant time.</summary>
+    public static bool IsAdminKey(string key, string adminKey) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(adminKey));
 
     public static string Prefix(string key) => key[..Math.Min(key.Length, 10)];
 

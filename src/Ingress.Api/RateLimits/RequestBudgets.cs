@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.RateLimiting;
 using Aventora.Ingress.Api.Auth;
 using Aventora.Ingress.Api.Problems;
@@ -25,7 +23,6 @@ public sealed class RequestBudgets(IOptions<RateLimitOptions> options, IOptions<
     public const string ApiKey = "api_key";
 
     private static readonly string[] Exempt = ["/health", "/metrics"];
-    private readonly byte[] _adminKey = Encoding.UTF8.GetBytes(admin.Value.ApiKey);
 
     /// <summary>The budget <paramref name="http"/> is charged to, or null when it is charged to none.</summary>
     public RequestBudget? For(HttpContext http)
@@ -36,10 +33,9 @@ public sealed class RequestBudgets(IOptions<RateLimitOptions> options, IOptions<
             return new RequestBudget(Twilio, SourceOf(http), limits.TwilioPerSecond, limits.TwilioBurst);
         if (ApiKeys.FromRequest(http.Request) is { } key)
         {
-            var bytes = Encoding.UTF8.GetBytes(key);
-            if (CryptographicOperations.FixedTimeEquals(bytes, _adminKey))
+            if (ApiKeys.IsAdminKey(key, admin.Value.ApiKey))
                 return new RequestBudget(ApiKey, "admin", limits.PerKeyPerSecond, limits.PerKeyBurst);
-            var hash = SHA256.HashData(bytes);
+            var hash = ApiKeys.Hash(key);
             if (apiKeys.LastKnownOwner(hash) is { } owner)
                 return new RequestBudget(ApiKey, $"{owner.DomainName}/{Convert.ToHexStringLower(hash)[..16]}", limits.PerKeyPerSecond, limits.PerKeyBurst);
         }
