@@ -33,8 +33,8 @@ public static class StatusReportBatch
                 await follow(context, report, await statuses.ApplyAsync(null, domainName, channel, report, cancellationToken));
         }
 
-        var applied = (await statuses.ApplyToRequestsAsync(toRequests.Keys, cancellationToken))
-            .ToDictionary(a => a.Report, a => a.Applied, ReferenceEqualityComparer.Instance);
+        var applied = new Dictionary<RequestStatusReport, StatusApplied>(ReferenceEqualityComparer.Instance);
+        foreach (var (request, row) in await statuses.ApplyToRequestsAsync(toRequests.Keys, cancellationToken)) applied[request] = row;
         foreach (var (request, context) in toRequests)
         {
             using var _ = SerilogLogContext.PushProperty("RequestId", request.RequestId);

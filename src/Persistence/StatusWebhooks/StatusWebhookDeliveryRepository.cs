@@ -24,7 +24,9 @@ public sealed record StatusWebhookDeliveryRow
 }
 
 /// <summary>
-/// The <c>status_webhook_deliveries</c> table, written by the triggers of release 1.25.0. A delivery is due when its time has
+/// The <c>status_webhook_deliveries</c> table: status events written with each change of status by
+/// <see cref="Requests.RequestTransitions"/> (release 1.32.0; before, by triggers), transcript turns by the trigger on
+/// <c>conversation_turns</c> (release 1.25.0). A delivery is due when its time has
 /// come, it is not leased, and every earlier delivery of its request is delivered or given up: that keeps a request's events
 /// in order while different requests go on in parallel. Each round takes every tenant's earliest due delivery before any tenant's
 /// second, so one tenant's backlog never keeps another's events out of a round.
